@@ -1,0 +1,123 @@
+"""One JSON error shape for the whole API: RFC 9457 problem details.
+
+    {"type": "about:blank", "title": "Not Found", "status": 404,
+     "detail": "No sales order 10000001", "errors": [{"field": "...", "message": "..."}]}
+
+``errors`` appears on validation failures and names every offending field. Content type:
+``application/problem+json``. Web pages get HTML error pages instead (see ``zentail.web``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from zentail.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+API_PREFIXES = ("/v1/", "/.well-known/")
+
+
+class ApiError(Exception):
+    """Raise from API code to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(
+        body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def is_api_request(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIXES)
+
+
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    InvalidInput: 400,
+    Forbidden: 403,
+}
+
+
+def domain_error_status(error: DomainError) -> int:
+    return next((s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls)), 400)
+
+
+def validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
+    """Name each field as a dotted path without FastAPI's ``body``/``query`` prefix."""
+    fields = []
+    for item in error.errors():
+        location = [str(part) for part in item.get("loc", ())]
+        if location and location[0] in ("body", "query", "path", "header"):
+            location = location[1:]
+        fields.append({"field": ".".join(location) or "body", "message": item.get("msg", "")})
+    return fields
+
+
+async def handle_api_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ApiError)
+    return problem(error.status, error.detail, errors=error.errors, headers=error.headers)
+
+
+async def handle_domain_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, DomainError)
+    if isinstance(error, InvalidInput):
+        errors = [{"field": error.field, "message": error.message}]
+        return problem(400, str(error), errors=errors)
+    return problem(domain_error_status(error), str(error))
+
+
+async def handle_validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    fields = validation_errors(error)
+    detail = "Invalid request: " + ", ".join(f["field"] for f in fields)
+    return problem(400, detail, errors=fields)
+
+
+async def handle_http_exception(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    return problem(error.status_code, str(error.detail), headers=error.headers)
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Register the API's handlers. The web package wraps them to render HTML for pages."""
+    app.add_exception_handler(ApiError, handle_api_error)
+    app.add_exception_handler(DomainError, handle_domain_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(HTTPException, handle_http_exception)

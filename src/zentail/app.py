@@ -1,0 +1,90 @@
+"""``create_app(settings)``: the ASGI application, mounting the authorization server,
+the Open API and the web platform."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.datastructures import MutableHeaders
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from zentail import __version__
+from zentail.api import errors as api_errors
+from zentail.api import router as api_router
+from zentail.oauth import routes as oauth_routes
+from zentail.platform import Platform
+from zentail.settings import Settings
+from zentail.web import routes as web_routes
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class SecurityHeadersMiddleware:
+    """Adds anti-framing and no-sniff headers to every response (RFC 9700 §4.16), as plain
+    ASGI so that the API's hot path pays nothing for it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    platform = Platform(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        platform.close()
+
+    app = FastAPI(
+        title="Zentail Open API",
+        version=__version__,
+        description=api_router.DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.platform = platform
+    app.router.routes.extend(oauth_routes.routes)
+    app.include_router(api_router.router)
+    app.include_router(web_routes.router)
+    api_errors.install_handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=platform.keyring.digest("zentail/session-cookie"),
+        session_cookie="zentail_session",
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    return app

@@ -1,0 +1,151 @@
+"""``zentail apps register|list|show|rotate-secret|suspend|resume|delete``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from zentail.cli._app import JSON_OPTION, app, emit, fail, unit_of_work
+from zentail.domain import apps
+from zentail.domain.actors import Actor
+from zentail.storage.models import App, utcnow
+
+apps_app = typer.Typer(help="The partner app registry.", no_args_is_help=True)
+app.add_typer(apps_app, name="apps")
+
+
+def describe(row: App) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "client_id": row.client_id,
+        "name": row.name,
+        "contact_email": row.contact_email,
+        "redirect_uri": row.redirect_uri,
+        "scopes": row.scopes.split(),
+        "status": row.status,
+        "description": row.description,
+        "has_logo": row.logo is not None,
+        "valid_secrets": [
+            {"created_at": s.created_at, "expires_at": s.expires_at}
+            for s in apps.valid_secrets(row, now)
+        ],
+        "created_at": row.created_at,
+    }
+
+
+def _read_logo(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        fail(f"cannot read logo: {error}")
+
+
+@apps_app.command("register")
+def register(
+    name: str = typer.Option(..., "--name", help="Unique application name."),
+    contact_email: str = typer.Option(..., "--contact-email"),
+    redirect_uri: str = typer.Option(..., "--redirect-uri", help="https (http for loopback)."),
+    scopes: str = typer.Option(..., "--scopes", help='Space-separated, e.g. "salesOrder:read".'),
+    logo: Path | None = typer.Option(None, "--logo", help="Square image, at least 50x50 px."),
+    description: str = typer.Option("", "--description"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Register a partner app. The client secret is printed once and never again."""
+    with unit_of_work() as (platform, session):
+        row, credentials = apps.register_app(
+            session,
+            platform.keyring,
+            name=name,
+            contact_email=contact_email,
+            redirect_uri=redirect_uri,
+            scopes=scopes,
+            description=description,
+            logo=_read_logo(logo),
+            actor=Actor.cli(),
+        )
+        data = {**describe(row), "client_secret": credentials.client_secret}
+    emit(
+        data,
+        as_json,
+        f"registered {row.name}\nclient_id:     {credentials.client_id}\n"
+        f"client_secret: {credentials.client_secret}  (shown once; store it now)",
+    )
+
+
+@apps_app.command("list")
+def list_(as_json: bool = JSON_OPTION) -> None:
+    """List registered apps."""
+    with unit_of_work() as (_, session):
+        rows = [describe(row) for row in apps.list_apps(session)]
+    text = "\n".join(f"{r['client_id']}\t{r['status']}\t{r['name']}" for r in rows)
+    emit(rows, as_json, text or "no apps")
+
+
+@apps_app.command("show")
+def show(client_id: str, as_json: bool = JSON_OPTION) -> None:
+    """Show one app (never its secret)."""
+    with unit_of_work() as (_, session):
+        data = describe(apps.get_app(session, client_id))
+    emit(data, as_json, "\n".join(f"{key}: {value}" for key, value in data.items()))
+
+
+@apps_app.command("rotate-secret")
+def rotate_secret(
+    client_id: str,
+    grace: int = typer.Option(
+        None, "--grace", min=0, help="Seconds the old secret keeps working (default: setting)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Issue a new client secret, printed once; the old one works until the grace ends."""
+    with unit_of_work() as (platform, session):
+        row = apps.get_app(session, client_id)
+        grace_seconds = platform.settings.secret_rotation_grace if grace is None else grace
+        secret, old_until = apps.rotate_secret(
+            session, platform.keyring, row, grace_seconds=grace_seconds, actor=Actor.cli()
+        )
+    data = {"client_id": client_id, "client_secret": secret, "old_secret_expires_at": old_until}
+    emit(
+        data,
+        as_json,
+        f"new client_secret: {secret}  (shown once)\n"
+        f"old secret works until {old_until:%Y-%m-%d %H:%M:%S} UTC",
+    )
+
+
+def _set_status(client_id: str, active: bool, as_json: bool) -> None:
+    with unit_of_work() as (_, session):
+        row = apps.set_status(
+            session, apps.get_app(session, client_id), active=active, actor=Actor.cli()
+        )
+        data = describe(row)
+    emit(data, as_json, f"{row.name} is {row.status}")
+
+
+@apps_app.command("suspend")
+def suspend(client_id: str, as_json: bool = JSON_OPTION) -> None:
+    """Suspend an app: no installs, no exchanges, and its tokens stop working at once."""
+    _set_status(client_id, False, as_json)
+
+
+@apps_app.command("resume")
+def resume(client_id: str, as_json: bool = JSON_OPTION) -> None:
+    """Resume a suspended app."""
+    _set_status(client_id, True, as_json)
+
+
+@apps_app.command("delete")
+def delete(
+    client_id: str,
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Delete an app with its installations and tokens."""
+    if not yes:
+        typer.confirm(f"Delete app {client_id} and revoke all its tokens?", abort=True)
+    with unit_of_work() as (_, session):
+        apps.delete_app(session, apps.get_app(session, client_id), actor=Actor.cli())
+    typer.echo(f"deleted {client_id}")

@@ -1,0 +1,164 @@
+"""Sales orders, always within one account (an :class:`AccountScope`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from zentail.domain.errors import InvalidInput, NotFound
+from zentail.storage.models import Account, SalesOrder, SalesOrderItem, utcnow
+from zentail.storage.tenancy import AccountScope
+
+# Zentail's API reference lists these eight (zentail-api.md §4.3, quirk Q17).
+STATUSES = (
+    "PENDING_PAYMENT",
+    "PENDING",
+    "PARTIALLY_SHIPPED",
+    "SHIPPED",
+    "CANCELLED",
+    "RETURNED",
+    "REFUNDED",
+    "RETURN_REQUESTED",
+)
+CREATABLE_STATUSES = ("PENDING", "PENDING_PAYMENT")
+
+
+@dataclass(frozen=True)
+class NewLineItem:
+    requested_sku: str
+    quantity: int
+    unit_price: Decimal
+    sku: str | None = None
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    channel_order_id: str
+    status: str
+    order_ts: dt.datetime
+    shipping_address: dict[str, str]
+    products: Sequence[NewLineItem]
+    reseller_commission: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """``GET /v1/salesOrder`` filters; empty means no filter."""
+
+    statuses: tuple[str, ...] = ()
+    last_updated_from: dt.datetime | None = None
+    order_ts_from: dt.datetime | None = None
+    channel_order_ids: tuple[str, ...] = ()
+    warehouse_id: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def parse_statuses(value: str | None) -> tuple[str, ...]:
+    """Comma-separated statuses. ``CANCELED`` (one L, as one Zentail guide spells it) is read
+    as ``CANCELLED``; anything else unknown is an error naming the value."""
+    if not value:
+        return ()
+    names = [part.strip().upper() for part in value.split(",") if part.strip()]
+    names = ["CANCELLED" if name == "CANCELED" else name for name in names]
+    unknown = [name for name in names if name not in STATUSES]
+    if unknown:
+        raise InvalidInput("status", f"unknown value(s) {', '.join(unknown)}")
+    return tuple(dict.fromkeys(names))
+
+
+def next_order_number(scope: AccountScope) -> int:
+    """Allocate the account's next order number atomically (``UPDATE … RETURNING``)."""
+    number = scope.session.scalar(
+        update(Account)
+        .where(Account.id == scope.account_id)
+        .values(last_order_number=Account.last_order_number + 1)
+        .returning(Account.last_order_number)
+    )
+    assert number is not None
+    return int(number)
+
+
+def create_order(scope: AccountScope, new: NewOrder, *, app_id: int | None) -> SalesOrder:
+    if new.status not in CREATABLE_STATUSES:
+        raise InvalidInput("status", f"must be one of {', '.join(CREATABLE_STATUSES)}")
+    if not new.products:
+        raise InvalidInput("products", "must hold at least one line item")
+    now = utcnow()
+    order = scope.add(
+        SalesOrder(
+            order_number=next_order_number(scope),
+            channel_order_id=new.channel_order_id,
+            status=new.status,
+            order_ts=new.order_ts,
+            last_updated_ts=now,
+            shipping_address=dict(new.shipping_address),
+            reseller_commission=new.reseller_commission,
+            created_by_app_id=app_id,
+        )
+    )
+    for line_number, item in enumerate(new.products, start=1):
+        order.items.append(
+            SalesOrderItem(
+                account_id=scope.account_id,
+                line_item_id=line_number,
+                requested_sku=item.requested_sku,
+                sku=item.sku or item.requested_sku,
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+            )
+        )
+    scope.session.flush()
+    return order
+
+
+def get_order(scope: AccountScope, order_number: int) -> SalesOrder:
+    statement = (
+        scope.select(SalesOrder)
+        .where(SalesOrder.order_number == order_number)
+        .options(selectinload(SalesOrder.items))
+    )
+    order = scope.session.scalars(statement).one_or_none()
+    if order is None:
+        raise NotFound(f"No sales order {order_number}")
+    return order
+
+
+def list_orders(
+    scope: AccountScope,
+    filters: OrderFilter,
+    *,
+    after: tuple[dt.datetime, int] | None,
+    limit: int,
+) -> list[SalesOrder]:
+    """Orders sorted by last update, oldest first, then by id; ``after`` is the keyset
+    cursor (the last row of the previous page). Returns up to ``limit`` rows."""
+    statement = scope.select(SalesOrder).options(selectinload(SalesOrder.items))
+    if filters.statuses:
+        statement = statement.where(SalesOrder.status.in_(filters.statuses))
+    if filters.last_updated_from is not None:
+        statement = statement.where(SalesOrder.last_updated_ts >= filters.last_updated_from)
+    if filters.order_ts_from is not None:
+        statement = statement.where(SalesOrder.order_ts >= filters.order_ts_from)
+    if filters.channel_order_ids:
+        statement = statement.where(SalesOrder.channel_order_id.in_(filters.channel_order_ids))
+    if filters.warehouse_id is not None:
+        routed = select(SalesOrderItem.order_id).where(
+            SalesOrderItem.account_id == scope.account_id,
+            SalesOrderItem.warehouse_id == filters.warehouse_id,
+        )
+        statement = statement.where(SalesOrder.id.in_(routed))
+    if after is not None:
+        after_ts, after_id = after
+        statement = statement.where(
+            or_(
+                SalesOrder.last_updated_ts > after_ts,
+                and_(SalesOrder.last_updated_ts == after_ts, SalesOrder.id > after_id),
+            )
+        )
+    statement = statement.order_by(SalesOrder.last_updated_ts, SalesOrder.id).limit(limit)
+    return list(scope.session.scalars(statement))

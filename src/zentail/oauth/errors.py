@@ -1,0 +1,81 @@
+"""RFC 6749 §5.2 error responses, one class per error code.
+
+Every response from the token endpoint, errors included, carries ``Cache-Control: no-store``
+and ``Pragma: no-cache`` (RFC 6749 §5.1). ``description`` is shown to the client and must stay
+within RFC 6749's ``error_description`` character set; details for operators go to the log.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_DESCRIPTION_CHARSET = re.compile(r"^[\x20-\x21\x23-\x5B\x5D-\x7E]*$")
+
+
+class OAuth2Error(Exception):
+    """An RFC 6749 §5.2 error: ``error`` code, HTTP status, optional public description."""
+
+    error: ClassVar[str] = "invalid_request"
+    status_code: ClassVar[int] = 400
+
+    def __init__(self, description: str | None = None, *, headers: dict[str, str] | None = None):
+        if description is not None and not _DESCRIPTION_CHARSET.match(description):
+            raise ValueError("error_description has characters RFC 6749 §5.2 forbids")
+        super().__init__(description or self.error)
+        self.description = description
+        self.extra_headers = headers or {}
+
+    def body(self) -> dict[str, str]:
+        body = {"error": self.error}
+        if self.description:
+            body["error_description"] = self.description
+        return body
+
+    def headers(self) -> dict[str, str]:
+        return {**NO_STORE_HEADERS, **self.extra_headers}
+
+
+class InvalidRequest(OAuth2Error):
+    error = "invalid_request"
+
+
+class InvalidClient(OAuth2Error):
+    """Client authentication failed: 401 with a ``Basic`` challenge (RFC 6749 §5.2)."""
+
+    error = "invalid_client"
+    status_code = 401
+
+    def __init__(self, description: str | None = "Client authentication failed") -> None:
+        super().__init__(description, headers={"WWW-Authenticate": 'Basic realm="zentail"'})
+
+
+class InvalidGrant(OAuth2Error):
+    error = "invalid_grant"
+
+
+class UnauthorizedClient(OAuth2Error):
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantType(OAuth2Error):
+    error = "unsupported_grant_type"
+
+
+class InvalidScope(OAuth2Error):
+    error = "invalid_scope"
+
+
+class SlowDown(OAuth2Error):
+    """Too many failed client authentications: 429 with ``Retry-After`` (RFC 6749 §2.3.1
+    asks for brute-force protection; RFC 6585 §4 defines 429)."""
+
+    error = "slow_down"
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "Too many failed attempts; retry later",
+            headers={"Retry-After": str(max(1, retry_after))},
+        )

@@ -1,0 +1,1 @@
+"""Persistence: models, engine and sessions, tenancy scoping and migrations."""

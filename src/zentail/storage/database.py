@@ -1,0 +1,91 @@
+"""Engine and unit of work.
+
+SQLite is the embedded default (WAL mode, so readers never wait for the writer; a busy
+timeout, so concurrent writers queue instead of failing). PostgreSQL is used whenever
+``ZENTAIL_DATABASE_URL`` points at one; ``postgresql://`` URLs use the psycopg 3 driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+
+
+def normalize_url(url: str) -> str:
+    """Pick the psycopg 3 driver for plain ``postgresql://`` URLs."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+WRITE_OPTION = "zentail_write"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin) instead of the driver's implicit one.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Write transactions take SQLite's write lock up front (``BEGIN IMMEDIATE``): a deferred
+    transaction that reads and then writes fails with SQLITE_BUSY if another writer committed
+    in between, whereas an immediate one just waits its turn (busy_timeout)."""
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_db_engine(url: str, *, pooled: bool = True) -> Engine:
+    """An engine for ``url``; ``pooled=False`` for one-shot work such as migrations."""
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        options: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **options
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if not pooled:
+        return create_engine(url, poolclass=NullPool)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+class Database:
+    """The engine plus a session factory; one per application instance."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalize_url(url)
+        self.engine = create_db_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on any exception.
+
+        Pass ``write=True`` for units that write: on SQLite they then queue for the write
+        lock at the start instead of failing halfway.
+        """
+        with self._sessions() as session, session.begin():
+            if write:
+                session.connection(execution_options={WRITE_OPTION: True})
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,289 @@
+"""SQLAlchemy 2 models: the whole schema in one place.
+
+Tables owned by a customer account (``TenantOwned``) carry a NOT NULL ``account_id``; queries
+against them go through :mod:`zentail.storage.tenancy`. Credentials are stored as keyed
+digests (``digest`` columns), never in the clear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; attach a zone")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+    }
+
+
+class TenantOwned:
+    """Mixin for rows that belong to exactly one customer account."""
+
+    @declared_attr
+    def account_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr convention
+        return mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+
+
+# --- identity ---------------------------------------------------------------------------
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    last_order_number: Mapped[int] = mapped_column(BigInteger, default=10_000_000)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A person who logs in to the platform: staff (no account) or an account admin/member."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # staff | admin | member
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account | None] = relationship()
+
+
+# --- the app registry ---------------------------------------------------------------------
+
+
+class App(Base):
+    """A registered partner application (an OAuth 2.0 confidential client)."""
+
+    __tablename__ = "apps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    contact_email: Mapped[str] = mapped_column(String(320))
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    scopes: Mapped[str] = mapped_column(String(1000))  # space-separated, RFC 6749 §3.3
+    description: Mapped[str] = mapped_column(Text, default="")
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    logo_content_type: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | suspended
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    secrets: Mapped[list[AppSecret]] = relationship(
+        back_populates="app", cascade="all, delete-orphan", order_by="AppSecret.id"
+    )
+
+
+class AppSecret(Base):
+    """One client secret. Two may be valid at once during a rotation's grace period."""
+
+    __tablename__ = "app_secrets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None]
+
+    app: Mapped[App] = relationship(back_populates="secrets")
+
+
+# --- installs, codes and tokens -----------------------------------------------------------
+
+
+class Installation(TenantOwned, Base):
+    """An app installed on an account. One row per (app, account); reinstalling reuses it."""
+
+    __tablename__ = "installations"
+    __table_args__ = (UniqueConstraint("app_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    scopes: Mapped[str] = mapped_column(String(1000))
+    installed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    installed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    uninstalled_at: Mapped[dt.datetime | None]
+
+    app: Mapped[App] = relationship()
+    installed_by: Mapped[User | None] = relationship()
+
+
+class AuthorizationCode(TenantOwned, Base):
+    """A one-time code bound to (app, account, redirect URI, scopes); RFC 6749 §4.1.2."""
+
+    __tablename__ = "authorization_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), index=True
+    )
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    scopes: Mapped[str] = mapped_column(String(1000))
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    consumed_at: Mapped[dt.datetime | None]
+
+
+class AccessToken(TenantOwned, Base):
+    """A bearer token bound to one account: an install token or an ad-hoc account token."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # install | account
+    app_id: Mapped[int | None] = mapped_column(
+        ForeignKey("apps.id", ondelete="CASCADE"), index=True
+    )
+    installation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), index=True
+    )
+    code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("authorization_codes.id", ondelete="SET NULL"), index=True
+    )
+    label: Mapped[str | None] = mapped_column(String(200))
+    scopes: Mapped[str] = mapped_column(String(1000))
+    created_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+    app: Mapped[App | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class AuditEvent(Base):
+    """An append-only record of a security-relevant action. Never holds a credential."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_account_at", "account_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    event: Mapped[str] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    app_id: Mapped[int | None] = mapped_column(
+        ForeignKey("apps.id", ondelete="SET NULL"), index=True
+    )
+    source_ip: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# --- the Open API's resources -------------------------------------------------------------
+
+
+class SalesOrder(TenantOwned, Base):
+    __tablename__ = "sales_orders"
+    __table_args__ = (
+        UniqueConstraint("account_id", "order_number"),
+        Index("ix_sales_orders_account_updated", "account_id", "last_updated_ts", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_number: Mapped[int] = mapped_column(BigInteger)
+    channel_order_id: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    order_ts: Mapped[dt.datetime]
+    last_updated_ts: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    shipping_address: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reseller_commission: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    created_by_app_id: Mapped[int | None] = mapped_column(
+        ForeignKey("apps.id", ondelete="SET NULL")
+    )
+
+    items: Mapped[list[SalesOrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="SalesOrderItem.id"
+    )
+
+
+class SalesOrderItem(TenantOwned, Base):
+    __tablename__ = "sales_order_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("sales_orders.id", ondelete="CASCADE"), index=True
+    )
+    line_item_id: Mapped[int] = mapped_column(Integer)
+    requested_sku: Mapped[str] = mapped_column(String(200))
+    sku: Mapped[str | None] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    cancel_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    shipped_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    warehouse_id: Mapped[int | None] = mapped_column(Integer)
+
+    order: Mapped[SalesOrder] = relationship(back_populates="items")

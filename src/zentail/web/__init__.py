@@ -1,0 +1,1 @@
+"""The server-rendered platform UI: login, app catalog, Install, API access, staff console."""

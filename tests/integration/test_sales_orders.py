@@ -1,0 +1,67 @@
+"""/v1/salesOrder: create, get, list with the status filter and Zentail's paging."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.integration.test_api_authentication import new_order
+from tests.support import World
+
+
+def test_create_assigns_order_number_and_get_returns_the_order(
+    client: TestClient, world: World
+) -> None:
+    token = world.account_token(world.account())
+    created = client.post("/v1/salesOrder", json=new_order(), headers={"Authorization": token})
+    assert created.status_code == 201
+    body = created.json()
+    assert body["status"] == "PENDING"
+    assert body["products"][0]["lineItemId"] == 1
+    fetched = client.get(f"/v1/salesOrder/{body['orderNumber']}", headers={"Authorization": token})
+    assert fetched.json() == body
+
+
+def test_status_filter_takes_several_comma_separated_values(
+    client: TestClient, world: World
+) -> None:
+    token = world.account_token(world.account())
+    for index, status in enumerate(["PENDING", "PENDING_PAYMENT", "PENDING"]):
+        client.post(
+            "/v1/salesOrder", json=new_order(f"C-{index}", status), headers={"Authorization": token}
+        )
+    pending = client.get("/v1/salesOrder?status=PENDING", headers={"Authorization": token})
+    assert [o["channelOrderId"] for o in pending.json()["results"]] == ["C-0", "C-2"]
+    both = client.get(
+        "/v1/salesOrder?status=PENDING,PENDING_PAYMENT", headers={"Authorization": token}
+    )
+    assert len(both.json()["results"]) == 3
+
+
+def test_pages_of_25_follow_next_token_url_to_the_end(client: TestClient, world: World) -> None:
+    token = world.account_token(world.account())
+    for index in range(30):
+        client.post(
+            "/v1/salesOrder", json=new_order(f"P-{index:02d}"), headers={"Authorization": token}
+        )
+    first = client.get("/v1/salesOrder", headers={"Authorization": token}).json()
+    assert len(first["results"]) == 25
+    assert first["pagination"]["hasNext"] is True
+    second = client.get(first["pagination"]["nextToken"], headers={"Authorization": token}).json()
+    assert len(second["results"]) == 5
+    assert second["pagination"] == {"hasNext": False, "nextToken": None}
+    seen = [o["channelOrderId"] for o in first["results"] + second["results"]]
+    assert seen == [f"P-{index:02d}" for index in range(30)]
+
+
+def test_invalid_input_is_a_400_naming_the_field(client: TestClient, world: World) -> None:
+    token = world.account_token(world.account())
+    body = new_order()
+    body["orderTs"] = "2026-05-06T16:49:49"
+    response = client.post("/v1/salesOrder", json=body, headers={"Authorization": token})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "orderTs"
+    bad_status = client.post(
+        "/v1/salesOrder", json=new_order(status="SHIPPED"), headers={"Authorization": token}
+    )
+    assert bad_status.status_code == 400
+    assert bad_status.json()["errors"][0]["field"] == "status"

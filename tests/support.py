@@ -1,0 +1,220 @@
+"""Test helpers: data factories, Basic credentials, and a real server process."""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from zentail.domain import accounts, apps, installs, tokens
+from zentail.domain.actors import Actor
+from zentail.platform import Platform
+from zentail.settings import Settings
+from zentail.storage.tenancy import AccountScope
+
+PASSWORD = "correct-horse-battery"
+ACTOR = Actor(label="test")
+
+
+def basic(client_id: str, client_secret: str) -> str:
+    """An ``Authorization`` header value for client_secret_basic."""
+    return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+
+
+def query_params(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+@dataclass(frozen=True)
+class TestAccount:
+    id: int
+    name: str
+    admin_email: str
+
+
+@dataclass(frozen=True)
+class TestApp:
+    id: int
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    name: str
+
+    @property
+    def basic(self) -> str:
+        return basic(self.client_id, self.client_secret)
+
+
+class World:
+    """Creates rows that belong to one test only (unique names), through the domain layer."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    def account(self, name: str | None = None) -> TestAccount:
+        name = name or f"Account {uuid.uuid4().hex[:10]}"
+        email = f"admin-{uuid.uuid4().hex[:10]}@example.com"
+        with self.platform.db.session(write=True) as session:
+            account, admin = accounts.create_account(
+                session, name=name, admin_email=email, admin_password=PASSWORD, actor=ACTOR
+            )
+        return TestAccount(account.id, account.name, admin.email)
+
+    def app(
+        self,
+        *,
+        scopes: str = "salesOrder:read salesOrder:write",
+        redirect_uri: str | None = None,
+    ) -> TestApp:
+        suffix = uuid.uuid4().hex[:10]
+        redirect_uri = redirect_uri or f"https://partner-{suffix}.example/oauth_callback"
+        with self.platform.db.session(write=True) as session:
+            row, credentials = apps.register_app(
+                session,
+                self.platform.keyring,
+                name=f"App {suffix}",
+                contact_email=f"dev-{suffix}@example.com",
+                redirect_uri=redirect_uri,
+                scopes=scopes,
+                actor=ACTOR,
+            )
+        return TestApp(
+            row.id, credentials.client_id, credentials.client_secret, redirect_uri, row.name
+        )
+
+    def install(self, app: TestApp, account: TestAccount) -> str:
+        """Install and return the redirect URL (holding a fresh code)."""
+        with self.platform.db.session(write=True) as session:
+            result = installs.install(
+                session,
+                self.platform.keyring,
+                app=apps.get_app(session, app.client_id),
+                account_id=account.id,
+                actor=ACTOR,
+                code_ttl=self.platform.settings.authorization_code_ttl,
+            )
+        return result.redirect_url
+
+    def code(self, app: TestApp, account: TestAccount) -> str:
+        return query_params(self.install(app, account))["code"]
+
+    def uninstall(self, app: TestApp, account: TestAccount) -> None:
+        with self.platform.db.session(write=True) as session:
+            installs.uninstall(
+                session,
+                app=apps.get_app(session, app.client_id),
+                account_id=account.id,
+                actor=ACTOR,
+            )
+
+    def set_app_active(self, app: TestApp, active: bool) -> None:
+        with self.platform.db.session(write=True) as session:
+            apps.set_status(
+                session, apps.get_app(session, app.client_id), active=active, actor=ACTOR
+            )
+
+    def account_token(self, account: TestAccount, scopes: str | None = None) -> str:
+        with self.platform.db.session(write=True) as session:
+            _, raw = tokens.create_account_token(
+                AccountScope(session, account.id),
+                self.platform.keyring,
+                label="test token",
+                scopes=scopes,
+                actor=ACTOR,
+            )
+        return raw
+
+
+def exchange(client: httpx.Client | object, app: TestApp, code: str) -> httpx.Response:
+    """``POST /v1/token`` the way Zentail's docs describe it."""
+    return client.post(  # type: ignore[attr-defined, no-any-return]
+        "/v1/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri},
+        headers={"Authorization": app.basic},
+    )
+
+
+# --- a real server process ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    env: dict[str, str]
+    log_path: Path
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the ``zentail`` command against the same database and keys."""
+        return subprocess.run(
+            [sys.executable, "-m", "zentail", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ZENTAIL_")}
+    env.update(
+        ZENTAIL_DATABASE_URL=settings.database_url,
+        ZENTAIL_SECRET_KEY=settings.secret_key,
+        ZENTAIL_REDIS_PREFIX=settings.redis_prefix + "live:",
+    )
+    if settings.redis_url:
+        env["ZENTAIL_REDIS_URL"] = settings.redis_url
+    return env
+
+
+@contextmanager
+def start_live_server(settings: Settings, log_path: Path) -> Iterator[LiveServer]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = settings_env(settings) | {"ZENTAIL_ISSUER": base_url}
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "zentail", "serve", "--port", str(port), "--no-migrate"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield LiveServer(base_url, env, log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
