@@ -1,64 +1,26 @@
-"""Setting up accounts and partner apps on a live server through the ``zentail`` CLI."""
+"""Partner-side helpers for tests against a live server: the platform rows come from
+:class:`~tests.support.World` (same database as ``live_server``); the install itself goes
+through the ``zentail install`` CLI, whose output is the callback URL."""
 
 from __future__ import annotations
 
 import json
-import uuid
-from typing import Any, Literal
+from typing import Literal
 
-from tests.support import LiveServer
+from tests.support import LiveServer, TestAccount, World
 from zentail import partner
 
 
-def cli_json(server: LiveServer, *args: str) -> Any:
-    result = server.cli(*args, "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+def new_app(world: World, redirect_uri: str) -> partner.AppCredentials:
+    app = world.app(redirect_uri=redirect_uri)
+    return partner.AppCredentials(app.client_id, app.client_secret, redirect_uri)
 
 
-def new_account(server: LiveServer) -> int:
-    suffix = uuid.uuid4().hex[:10]
-    created = cli_json(
-        server,
-        "accounts",
-        "create",
-        "--name",
-        f"Seller {suffix}",
-        "--admin-email",
-        f"admin-{suffix}@example.com",
-    )
-    return int(created["account_id"])
-
-
-def new_app(server: LiveServer, redirect_uri: str) -> partner.AppCredentials:
-    suffix = uuid.uuid4().hex[:10]
-    created = cli_json(
-        server,
-        "apps",
-        "register",
-        "--name",
-        f"Partner {suffix}",
-        "--contact-email",
-        f"dev-{suffix}@partner.example",
-        "--redirect-uri",
-        redirect_uri,
-        "--scopes",
-        "salesOrder:read salesOrder:write",
-    )
-    return partner.AppCredentials(created["client_id"], created["client_secret"], redirect_uri)
-
-
-def install(server: LiveServer, app: partner.AppCredentials, account_id: int) -> str:
+def install(server: LiveServer, app: partner.AppCredentials, account: TestAccount) -> str:
     """``zentail install``: the callback URL the platform redirects the browser to."""
-    installed = cli_json(server, "install", app.client_id, "--account", str(account_id))
-    return str(installed["redirect_url"])
-
-
-def account_token(server: LiveServer, account_id: int) -> str:
-    created = cli_json(
-        server, "tokens", "create", "--account", str(account_id), "--label", "test orders"
-    )
-    return str(created["token"])
+    result = server.cli("install", app.client_id, "--account", str(account.id), "--json")
+    assert result.returncode == 0, result.stderr
+    return str(json.loads(result.stdout)["redirect_url"])
 
 
 def new_order(
@@ -78,3 +40,12 @@ def new_order(
         },
         "products": [{"requestedSku": "MUG-WHITE", "quantity": 2, "unitPrice": 9.5}],
     }
+
+
+def create_orders(
+    server: LiveServer, world: World, account: TestAccount, *orders: partner.NewSalesOrder
+) -> None:
+    """Create orders in ``account`` through the API with an ad-hoc account token."""
+    with partner.Client(server.base_url, world.account_token(account)) as api:
+        for order in orders:
+            api.call(partner.create_sales_order(order))

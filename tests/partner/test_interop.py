@@ -19,8 +19,8 @@ from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
 from httpx_oauth.oauth2 import OAuth2
 from requests_oauthlib import OAuth2Session as RequestsOAuthlibSession
 
-from tests.partner.live import install, new_account, new_app
-from tests.support import LiveServer, query_params
+from tests.partner.live import install, new_app
+from tests.support import LiveServer, World, query_params
 from zentail import partner
 
 pytestmark = pytest.mark.server
@@ -28,10 +28,10 @@ REDIRECT_URI = "https://partner.example/oauth_callback"
 
 
 @pytest.fixture
-def installed(live_server: LiveServer) -> tuple[partner.AppCredentials, str]:
+def installed(live_server: LiveServer, world: World) -> tuple[partner.AppCredentials, str]:
     """A freshly registered app installed on a fresh account, and the callback's code."""
-    app = new_app(live_server, REDIRECT_URI)
-    code = query_params(install(live_server, app, new_account(live_server)))["code"]
+    app = new_app(world, REDIRECT_URI)
+    code = query_params(install(live_server, app, world.account()))["code"]
     return app, code
 
 

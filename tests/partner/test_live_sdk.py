@@ -6,18 +6,20 @@ import asyncio
 
 import pytest
 
-from tests.partner.live import account_token, install, new_account, new_app, new_order
-from tests.support import LiveServer
+from tests.partner.live import install, new_app, new_order
+from tests.support import LiveServer, World
 from zentail import partner
 
 pytestmark = pytest.mark.server
 REDIRECT_URI = "https://partner.example/oauth_callback"
 
 
-def test_sdk_verifies_exchanges_and_pages_through_pending_orders(live_server: LiveServer) -> None:
-    account_id = new_account(live_server)
-    app = new_app(live_server, REDIRECT_URI)
-    callback = partner.verify_callback(install(live_server, app, account_id), app)
+def test_sdk_verifies_exchanges_and_pages_through_pending_orders(
+    live_server: LiveServer, world: World
+) -> None:
+    account = world.account()
+    app = new_app(world, REDIRECT_URI)
+    callback = partner.verify_callback(install(live_server, app, account), app)
     with partner.Client(live_server.base_url) as client:
         token = client.call(partner.exchange_code(app, callback.code))
     with partner.Client(live_server.base_url, token.access_token) as client:
@@ -32,10 +34,12 @@ def test_sdk_verifies_exchanges_and_pages_through_pending_orders(live_server: Li
     assert one["products"][0]["requestedSku"] == "MUG-WHITE"
 
 
-def test_a_replayed_code_and_a_wrong_secret_raise_typed_errors(live_server: LiveServer) -> None:
-    account_id = new_account(live_server)
-    app = new_app(live_server, REDIRECT_URI)
-    code = partner.verify_callback(install(live_server, app, account_id), app).code
+def test_a_replayed_code_and_a_wrong_secret_raise_typed_errors(
+    live_server: LiveServer, world: World
+) -> None:
+    account = world.account()
+    app = new_app(world, REDIRECT_URI)
+    code = partner.verify_callback(install(live_server, app, account), app).code
     wrong = partner.AppCredentials(app.client_id, "not-the-secret", REDIRECT_URI)
     with partner.Client(live_server.base_url) as client:
         with pytest.raises(partner.InvalidClient) as refused:
@@ -46,8 +50,10 @@ def test_a_replayed_code_and_a_wrong_secret_raise_typed_errors(live_server: Live
     assert (refused.value.status, replayed.value.status) == (401, 400)
 
 
-def test_api_errors_from_the_live_server_name_the_problem(live_server: LiveServer) -> None:
-    token = account_token(live_server, new_account(live_server))
+def test_api_errors_from_the_live_server_name_the_problem(
+    live_server: LiveServer, world: World
+) -> None:
+    token = world.account_token(world.account())
     with partner.Client(live_server.base_url, token) as client:
         with pytest.raises(partner.ApiError) as missing:
             client.call(partner.get_sales_order(99_999_999))
@@ -58,18 +64,20 @@ def test_api_errors_from_the_live_server_name_the_problem(live_server: LiveServe
     assert [e.field for e in invalid.value.errors] == ["pageLength"]
 
 
-def test_a_token_from_another_account_does_not_see_these_orders(live_server: LiveServer) -> None:
-    mine, theirs = new_account(live_server), new_account(live_server)
-    with partner.Client(live_server.base_url, account_token(live_server, mine)) as client:
+def test_a_token_from_another_account_does_not_see_these_orders(
+    live_server: LiveServer, world: World
+) -> None:
+    mine, theirs = world.account(), world.account()
+    with partner.Client(live_server.base_url, world.account_token(mine)) as client:
         client.call(partner.create_sales_order(new_order("MINE-1")))
-    with partner.Client(live_server.base_url, account_token(live_server, theirs)) as client:
+    with partner.Client(live_server.base_url, world.account_token(theirs)) as client:
         assert list(client.paginate(partner.list_sales_orders())) == []
 
 
-def test_async_client_completes_the_same_flow(live_server: LiveServer) -> None:
-    account_id = new_account(live_server)
-    app = new_app(live_server, REDIRECT_URI)
-    callback = partner.verify_callback(install(live_server, app, account_id), app)
+def test_async_client_completes_the_same_flow(live_server: LiveServer, world: World) -> None:
+    account = world.account()
+    app = new_app(world, REDIRECT_URI)
+    callback = partner.verify_callback(install(live_server, app, account), app)
 
     async def flow() -> list[str]:
         async with partner.AsyncClient(live_server.base_url) as client:
