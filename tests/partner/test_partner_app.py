@@ -16,8 +16,8 @@ import httpx
 import pytest
 from examples.partner_app.store import TokenStore
 
-from tests.partner.live import create_orders, install, new_app, new_order
 from tests import support
+from tests.partner.live import create_orders, install, new_app, new_order
 from tests.support import LiveServer, World, free_port, running_process
 from zentail import partner
 
