@@ -190,14 +190,20 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 @contextmanager
 def running_process(
-    command: list[str], env: dict[str, str], log_path: Path, ready_url: str, cwd: Path | None = None
+    command: list[str],
+    env: dict[str, str],
+    log_path: Path,
+    ready_url: str,
+    *,
+    cwd: Path | None = None,
+    start_timeout: float = 30,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start ``command`` (output to ``log_path``), wait until ``ready_url`` answers 200,
     and stop it on exit."""
     with log_path.open("w") as log:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_timeout
         while True:
             try:
                 if httpx.get(ready_url, timeout=1).status_code == 200:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from zentail import partner
 
-DEV_SECRET_KEY = "partner-app-development-key-do-not-use-in-production"  # noqa: S105
+DEV_SECRET_KEY = "partner-app-development-key-do-not-use-in-production"
 
 
 @dataclass(frozen=True)
