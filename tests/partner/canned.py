@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from tests.partner.live import new_order
+
 BASE_URL = "http://zentail.test"
 TOKEN = "v2podKNZ395VqsQ7dz0afA1T9HpfPQkvoJHHo3Vow4U="
 
@@ -16,14 +18,7 @@ ORDER: dict[str, Any] = {
     "status": "PENDING",
     "orderTs": "2026-01-02T03:04:05.000Z",
     "lastUpdatedTs": "2026-01-02T03:04:05.000Z",
-    "shippingAddress": {
-        "name": "Ada",
-        "address1": "1 Main St",
-        "city": "Boston",
-        "state": "MA",
-        "postalCode": "02110",
-        "country": "US",
-    },
+    "shippingAddress": new_order("CH-1")["shippingAddress"],
     "products": [],
 }
 

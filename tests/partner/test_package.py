@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from typing import get_args
 
 from zentail import partner
 
@@ -84,3 +85,10 @@ def test_the_blocker_refuses_what_the_server_needs() -> None:
     result = _run_blocked("import zentail.app")
     assert result.returncode != 0
     assert "is a server dependency" in result.stderr
+
+
+def test_order_statuses_match_the_platforms() -> None:
+    # The SDK cannot import the server's list (it must not need SQLAlchemy), so it repeats it.
+    from zentail.domain import orders
+
+    assert get_args(partner.OrderStatus) == orders.STATUSES

@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from typing import Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
@@ -21,18 +21,37 @@ from zentail.partner._operation import Operation, Page
 from zentail.partner._retry import Attempts, RetryPolicy
 
 T = TypeVar("T")
+TransportT = TypeVar("TransportT", httpx.BaseTransport, httpx.AsyncBaseTransport)
 USER_AGENT = f"zentail-partner/{__version__} httpx/{httpx.__version__}"
 DEFAULT_TIMEOUT = 10.0
 
 
-class _BaseClient:
+class _BaseClient(Generic[TransportT]):
+    """What the two clients share: configuration, request building, page following.
+
+    ``base_url``: the platform, e.g. ``http://127.0.0.1:8000``. ``token``: the account's
+    access token (not needed for :func:`exchange_code`). ``retry``: how 429s are retried.
+    ``timeout``: seconds for each of connect, read, write and pool. ``transport``: an httpx
+    transport (e.g. ``httpx.MockTransport`` in tests).
+    """
+
     def __init__(
-        self, base_url: str, token: str | None, *, retry: RetryPolicy, timeout: float
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: TransportT | None = None,
     ) -> None:
         self.base_url = httpx.URL(base_url.rstrip("/") + "/")
         self._token = token
         self.retry = retry
         self._timeout = httpx.Timeout(timeout).as_dict()
+        self._http = self._open(transport)
+
+    def _open(self, transport: TransportT | None) -> Any:
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return (
@@ -84,27 +103,16 @@ def _transport_errors() -> Iterator[None]:
         raise TransportError(f"no answer from {where}: {type(error).__name__}: {error}") from error
 
 
-class Client(_BaseClient):
-    """A synchronous client for one platform and (optionally) one account's access token.
-
-    ``base_url``: the platform, e.g. ``http://127.0.0.1:8000``. ``token``: the account's
-    access token (not needed for :func:`exchange_code`). ``retry``: how 429s are retried.
-    ``timeout``: seconds for each of connect, read, write and pool. ``transport``: an httpx
-    transport (e.g. ``httpx.MockTransport`` in tests). Use it as a context manager, or call
-    :meth:`close`.
+class Client(_BaseClient[httpx.BaseTransport]):
+    """A synchronous client for one platform and (optionally) one account's access token:
+    ``Client(base_url, token=None, *, retry=RetryPolicy(), timeout=10.0, transport=None)``.
+    Use it as a context manager, or call :meth:`close`.
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        token: str | None = None,
-        *,
-        retry: RetryPolicy = RetryPolicy(),
-        timeout: float = DEFAULT_TIMEOUT,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        super().__init__(base_url, token, retry=retry, timeout=timeout)
-        self._http = httpx.Client(transport=transport)
+    _http: httpx.Client
+
+    def _open(self, transport: httpx.BaseTransport | None) -> httpx.Client:
+        return httpx.Client(transport=transport)
 
     def call(self, operation: Operation[T]) -> T:
         """Run ``operation`` and return its result; raises a :class:`ZentailError`."""
@@ -141,21 +149,14 @@ class Client(_BaseClient):
         self.close()
 
 
-class AsyncClient(_BaseClient):
+class AsyncClient(_BaseClient[httpx.AsyncBaseTransport]):
     """The asynchronous twin of :class:`Client`: same arguments (an async ``transport``),
     same methods, awaited; ``pages`` and ``paginate`` are async iterators."""
 
-    def __init__(
-        self,
-        base_url: str,
-        token: str | None = None,
-        *,
-        retry: RetryPolicy = RetryPolicy(),
-        timeout: float = DEFAULT_TIMEOUT,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(base_url, token, retry=retry, timeout=timeout)
-        self._http = httpx.AsyncClient(transport=transport)
+    _http: httpx.AsyncClient
+
+    def _open(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=transport)
 
     async def _send(self, request: httpx.Request, delay: float) -> httpx.Response:
         await asyncio.sleep(delay)
