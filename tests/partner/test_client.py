@@ -91,9 +91,9 @@ ENDPOINTS = [
         {"packages": [SHIPMENT]},
     ),
     (
-        partner.list_warehouses(),
-        httpx.Response(200, json={"results": [WAREHOUSE]}),
-        "GET /v1/warehouses",
+        partner.list_warehouses(page_length=50),
+        page([WAREHOUSE]),
+        "GET /v1/warehouses?pageLength=50",
         None,
     ),
     (
@@ -145,10 +145,9 @@ def test_each_endpoint_sends_the_documented_request_with_the_token(
 
 def test_results_are_the_decoded_json() -> None:
     assert run(Recorder(httpx.Response(200, json=ORDER)), partner.get_sales_order(1)) == ORDER
-    warehouses = run(
-        Recorder(httpx.Response(200, json={"results": [WAREHOUSE]})), partner.list_warehouses()
-    )
-    assert warehouses == [WAREHOUSE]
+    next_url = f"{BASE_URL}/v1/warehouses?nextToken=n"
+    warehouses = run(Recorder(page([WAREHOUSE], next_url)), partner.list_warehouses())
+    assert warehouses == partner.Page([WAREHOUSE], has_next=True, next_url=next_url)
 
 
 def test_a_naive_datetime_is_refused_before_anything_is_sent() -> None:

@@ -16,14 +16,16 @@ from urllib.parse import quote
 from zentail.partner._models import (
     InventoryItem,
     InventoryUpdate,
+    InventoryUpdateResult,
     Listing,
     NewSalesOrder,
     OrderStatus,
     SalesOrder,
     Shipment,
+    ShipmentsResult,
     Warehouse,
 )
-from zentail.partner._operation import Operation, Page, parse_object, parse_page, parse_results
+from zentail.partner._operation import Operation, Page, parse_object, parse_page
 
 Timestamp = dt.datetime | str
 """An aware ``datetime``, or a string already in Zentail's ISO 8601 form."""
@@ -77,16 +79,16 @@ def cancel_sales_order(order_number: int, reason: str) -> Operation[SalesOrder]:
     )
 
 
-def create_shipments(packages: Sequence[Shipment]) -> Operation[dict[str, Any]]:
+def create_shipments(packages: Sequence[Shipment]) -> Operation[ShipmentsResult]:
     """``POST /v1/salesOrder/shipments``: up to 50 packages, possibly of several orders."""
     return Operation(
         "POST", "v1/salesOrder/shipments", parse_object, json={"packages": list(packages)}
     )
 
 
-def list_warehouses() -> Operation[list[Warehouse]]:
+def list_warehouses(*, page_length: int | None = None) -> Operation[Page[Warehouse]]:
     """``GET /v1/warehouses``: the account's warehouses with the IDs mapped at install."""
-    return Operation("GET", "v1/warehouses", parse_results)
+    return _get_page("v1/warehouses", pageLength=page_length)
 
 
 def get_inventory(sku: str) -> Operation[InventoryItem]:
@@ -118,7 +120,7 @@ def list_inventory(
 
 def update_inventory(
     products: Sequence[InventoryUpdate], *, valid_as_of: Timestamp
-) -> Operation[dict[str, Any]]:
+) -> Operation[InventoryUpdateResult]:
     """``POST /v1/inventory``: up to 50 updates; orders routed to a warehouse between
     ``valid_as_of`` and now are subtracted by the platform."""
     body = {"products": list(products), "validAsOf": _timestamp(valid_as_of)}
@@ -136,7 +138,7 @@ def list_listings(
     return _get_page("v1/listing", lastUpdateTs=last_update_ts, skus=skus, pageLength=page_length)
 
 
-def get_listing(listing_id: int | str) -> Operation[Listing]:
+def get_listing(listing_id: str) -> Operation[Listing]:
     """``GET /v1/listing/{listingid}``."""
     return Operation("GET", f"v1/listing/{_segment(listing_id)}", parse_object)
 

@@ -43,11 +43,38 @@ class LineItem(TypedDict):
     unitPrice: float
     cancelQuantity: int
     shippedQuantity: int
+    warehouseId: NotRequired[int | None]
 
 
 class PackageItem(TypedDict):
     sku: str
     quantity: int
+
+
+class Package(TypedDict):
+    """A shipped package, as recorded by ``POST /v1/salesOrder/shipments``."""
+
+    orderNumber: int
+    fulfillmentPackageId: str
+    warehouseId: int | None
+    carrier: str
+    tracking: str
+    service_level: str
+    shipTs: str
+    products: list[PackageItem]
+
+
+class OrderStatusChange(TypedDict):
+    orderNumber: int
+    status: OrderStatus
+
+
+class ShipmentsResult(TypedDict):
+    """The answer to ``POST /v1/salesOrder/shipments``: the packages recorded, in request
+    order, and each order touched with its new status."""
+
+    results: list[Package]
+    orders: list[OrderStatusChange]
 
 
 class Shipment(TypedDict):
@@ -72,7 +99,7 @@ class SalesOrder(TypedDict):
     products: list[LineItem]
     resellerCommission: NotRequired[float | None]
     cancelReason: NotRequired[str | None]
-    packages: NotRequired[list[dict[str, Any]]]
+    packages: NotRequired[list[Package]]
 
 
 class NewLineItem(TypedDict):
@@ -105,9 +132,9 @@ class WarehouseStock(TypedDict):
     warehouseId: NotRequired[int]
     warehouseUniqueId: NotRequired[str | None]
     assembledQuantity: NotRequired[int]
-    inventoryLocations: NotRequired[list[Any]]
+    inventoryLocations: NotRequired[list[str]]
     updatedTs: NotRequired[str | None]
-    inboundShipments: NotRequired[list[Any]]
+    inboundShipments: NotRequired[list[dict[str, Any]]]
 
 
 class InventoryItem(TypedDict):
@@ -118,6 +145,19 @@ class InventoryItem(TypedDict):
     standardProductId: NotRequired[str | None]
     standardProductIdType: NotRequired[Literal["UPC", "EAN", "ISBN", "GTIN"] | None]
     lastInventoryUpdateTs: NotRequired[str | None]
+
+
+class InventoryLevel(TypedDict):
+    SKU: str
+    warehouseId: int
+    availableQuantity: int
+    updatedTs: str
+
+
+class InventoryUpdateResult(TypedDict):
+    """The answer to ``POST /v1/inventory``: the new levels, in request order."""
+
+    results: list[InventoryLevel]
 
 
 class InventoryUpdate(TypedDict):
@@ -150,7 +190,7 @@ class ListingVariant(TypedDict):
 
 
 class Listing(TypedDict):
-    id: int | str
+    id: str
     sku: str
     title: str
     created_at: str
