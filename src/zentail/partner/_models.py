@@ -106,6 +106,7 @@ class NewLineItem(TypedDict):
     requestedSku: str
     quantity: int
     unitPrice: float
+    warehouseId: NotRequired[int]
 
 
 class NewSalesOrder(TypedDict):
