@@ -8,6 +8,7 @@ instead of 8000, with its own database), so that the test never meets a develope
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -61,11 +62,15 @@ def test_the_quickstart_commands_work_word_for_word(tmp_path: Path) -> None:
         re.MULTILINE,
     )
     assert re.search(r'^\{"access_token":"[^"]+","token_type":"bearer"\}$', output, re.MULTILINE)
-    assert '"status":"PENDING"' in output
-    assert (
-        '"pagination":{"hasNext":true,"nextToken":"' + sandbox + "/v1/salesOrder?nextToken="
-        in output
-    )
-    # The curl above prints no final newline: the script's first line follows it directly.
-    printed = re.findall(r"(\d{8}) DEMO-1-\d{4} \S+Z$", output, re.MULTILINE)
-    assert len(set(printed)) == 30  # the demo account's pending orders, over two pages
+    # Step 4's page of pending orders, then (right after it: curl prints no final newline)
+    # step 5's lines, one per pending order over all pages, in the same order.
+    first_page, end = json.JSONDecoder().raw_decode(output, output.index('{"results":'))
+    listed = [str(order["orderNumber"]) for order in first_page["results"]]
+    assert listed
+    assert {order["status"] for order in first_page["results"]} == {"PENDING"}
+    printed = re.findall(r"^(\d+) DEMO-1-\d{4} \S+Z$", output[end:], re.MULTILINE)
+    assert printed[: len(listed)] == listed
+    assert len(set(printed)) == len(printed)
+    if first_page["pagination"]["hasNext"]:
+        assert first_page["pagination"]["nextToken"].startswith(f"{sandbox}/v1/salesOrder?")
+        assert len(printed) > len(listed)
