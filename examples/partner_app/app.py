@@ -108,11 +108,11 @@ def create_app(config: Config) -> Starlette:
             orders = await _pending_orders(config.platform_url, token)
         except partner.ApiError as error:
             if error.status != 401:
-                raise
+                return failure(request, 502, f"Zentail refused the request: {error}")
             await run_in_threadpool(store.forget, user)  # uninstalled: the token was revoked
             return page(request, "index.html", orders=None, revoked=True)
-        except (partner.TransportError, partner.RateLimited) as error:
-            return failure(request, 502, f"Zentail is not answering: {error}")
+        except partner.ZentailError as error:  # unreachable, rate limited, unexpected answer
+            return failure(request, 502, f"Zentail is not answering as expected: {error}")
         return page(request, "index.html", orders=orders)
 
     return Starlette(

@@ -167,3 +167,21 @@ def test_the_token_is_encrypted_at_rest_and_no_code_or_token_is_logged(
     assert "linked a Zentail account" in log
     assert code.group(1) not in log
     assert token not in log
+
+
+def test_after_an_uninstall_the_app_forgets_the_revoked_token(
+    live_server: LiveServer, world: World, partner_app: PartnerApp
+) -> None:
+    account = seller_with_orders(live_server, world)
+    callback_url = install(live_server, partner_app.app, account)
+    with partner_app.browser() as browser:
+        log_in(browser)
+        browser.get(path_and_query(callback_url))
+        assert "Pending orders (2)" in browser.get("/").text
+        uninstalled = live_server.cli(
+            "uninstall", partner_app.app.client_id, "--account", str(account.id)
+        )
+        assert uninstalled.returncode == 0, uninstalled.stderr
+        home = browser.get("/")
+    assert "no longer accepts this app's token" in home.text
+    assert TokenStore(partner_app.database, SECRET_KEY).token_for(USER) is None
