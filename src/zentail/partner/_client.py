@@ -82,7 +82,7 @@ class _BaseClient(Generic[TransportT]):
         """
         if not page.has_next or page.next_url is None:
             return None
-        url = httpx.URL(page.next_url)
+        url = self.base_url.join(page.next_url)
         if (url.scheme, url.host, url.port) != (
             self.base_url.scheme,
             self.base_url.host,
