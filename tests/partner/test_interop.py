@@ -134,13 +134,23 @@ def test_httpx_oauth_client(
     live_server: LiveServer, installed: tuple[partner.AppCredentials, str]
 ) -> None:
     app, code = installed
-    client = OAuth2(
+    sent: list[httpx.Request] = []
+
+    async def record(request: httpx.Request) -> None:
+        sent.append(request)
+
+    class RecordingOAuth2(OAuth2):  # type: ignore[misc]
+        def get_httpx_client(self) -> httpx.AsyncClient:
+            return httpx.AsyncClient(event_hooks={"request": [record]})
+
+    client = RecordingOAuth2(
         app.client_id,
         app.client_secret,
         authorize_endpoint=f"{live_server.base_url}/unused-the-platform-starts-the-flow",
         access_token_endpoint=f"{live_server.base_url}/v1/token",
-        token_endpoint_auth_method="client_secret_basic",
+        token_endpoint_auth_method="client_secret_basic",  # its default is client_secret_post
     )
     token = asyncio.run(client.get_access_token(code, app.redirect_uri))
+    assert_client_secret_basic(sent[0].headers, sent[0].content, app)
     with partner.Client(live_server.base_url, token["access_token"]) as api:
         assert list(api.paginate(partner.list_sales_orders())) == []
