@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.platform = platform
     app.router.routes.extend(oauth_routes.routes)
     app.include_router(api_router.router)
+    api_router.install(app)
     app.include_router(web_routes.router)
     api_errors.install_handlers(app)
 

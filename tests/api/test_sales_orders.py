@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.integration.test_api_authentication import new_order
+from tests.api.factories import new_order
 from tests.support import World
 
 
