@@ -17,7 +17,7 @@ def test_warehouses_list_their_ids_names_and_unique_ids(seller: Seller) -> None:
     first = seller.warehouse("East")
     seller.warehouse("West", can_update_inventory=False)
     body = seller.get("/v1/warehouses").json()
-    assert [(w["warehouseId"], w["name"]) for w in body["results"]][0] == (first, "East")
+    assert (body["results"][0]["warehouseId"], body["results"][0]["name"]) == (first, "East")
     assert [w["canUpdateInventory"] for w in body["results"]] == [True, False]
     assert body["pagination"] == {"hasNext": False, "nextToken": None}
 
