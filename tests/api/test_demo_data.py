@@ -46,9 +46,8 @@ def test_demo_account_has_data_for_every_endpoint(tmp_path: Path) -> None:
         assert statuses == set(orders.STATUSES)
         assert any(o["packages"] for o in results("/v1/salesOrder", status="SHIPPED"))
         assert len(results("/v1/warehouses")) == 3
-        assert results(
-            "/v1/inventory?warehouses=" + str(results("/v1/warehouses")[0]["warehouseId"])
-        )
+        first_warehouse = results("/v1/warehouses")[0]["warehouseId"]
+        assert results("/v1/inventory", warehouses=first_warehouse)
         listing = results("/v1/listing")[0]
         assert client.get(f"/v1/listing/{listing['id']}", headers=headers).status_code == 200
         inventory = client.get("/v1/inventory/MUG-WHITE", headers=headers).json()
