@@ -65,3 +65,33 @@ def test_invalid_input_is_a_400_naming_the_field(client: TestClient, world: Worl
     )
     assert bad_status.status_code == 400
     assert bad_status.json()["errors"][0]["field"] == "status"
+
+
+def test_status_spellings_from_zentails_guides_are_understood(
+    client: TestClient, world: World
+) -> None:
+    token = world.account_token(world.account())
+    headers = {"Authorization": token}
+    number = client.post("/v1/salesOrder", json=new_order("X"), headers=headers).json()[
+        "orderNumber"
+    ]
+    client.post(f"/v1/salesOrder/cancel/{number}", json={"reason": "x"}, headers=headers)
+    recommended = client.get(
+        "/v1/salesOrder?status=PENDING,CANCELED,PARTIALLY_CANCELLED", headers=headers
+    )
+    assert [o["status"] for o in recommended.json()["results"]] == ["CANCELLED"]
+    only_partial = client.get("/v1/salesOrder?status=PARTIALLY_CANCELLED", headers=headers)
+    assert only_partial.json()["results"] == []
+    unknown = client.get("/v1/salesOrder?status=PENDING,SHIPPING", headers=headers)
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"] == [{"field": "status", "message": "unknown value(s) SHIPPING"}]
+
+
+def test_last_updated_filter_is_inclusive(client: TestClient, world: World) -> None:
+    token = world.account_token(world.account())
+    headers = {"Authorization": token}
+    order = client.post("/v1/salesOrder", json=new_order("I"), headers=headers).json()
+    listed = client.get(
+        "/v1/salesOrder", params={"lastUpdatedTs": order["lastUpdatedTs"]}, headers=headers
+    ).json()["results"]
+    assert [o["orderNumber"] for o in listed] == [order["orderNumber"]]

@@ -65,7 +65,30 @@ def tidy(document: dict[str, Any]) -> dict[str, Any]:
             if scopes:
                 note = f"**Required scope:** `{'`, `'.join(scopes)}`"
                 operation["description"] = f"{operation.get('description', '')}\n\n{note}".strip()
+                document_rate_limit_headers(responses)
     schemas = document.get("components", {}).get("schemas", {})
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     return document
+
+
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": "Requests the token's bucket holds (the burst)",
+    "X-RateLimit-Remaining": "Requests the token may send right now",
+}
+
+
+def document_rate_limit_headers(responses: dict[str, Any]) -> None:
+    """Authenticated responses carry ``X-RateLimit-*``; a 429 also ``Retry-After``."""
+    for status, response in responses.items():
+        if status == "401":
+            continue
+        headers = response.setdefault("headers", {})
+        for name, description in RATE_LIMIT_HEADERS.items():
+            headers[name] = {"description": description, "schema": {"type": "integer"}}
+        if status == "429":
+            headers["Retry-After"] = {
+                "description": "Seconds to wait before the next request",
+                "required": True,
+                "schema": {"type": "integer"},
+            }

@@ -35,6 +35,7 @@ STATUSES = (
     "REFUNDED",
     "RETURN_REQUESTED",
 )
+FILTER_ONLY_STATUSES = ("PARTIALLY_CANCELLED",)
 CREATABLE_STATUSES = ("PENDING", "PENDING_PAYMENT")
 CANCELLABLE_STATUSES = ("PENDING_PAYMENT", "PENDING")
 # Orders whose unshipped, uncancelled units still hold inventory.
@@ -79,13 +80,15 @@ class OrderFilter:
 
 
 def parse_statuses(value: str | None) -> tuple[str, ...]:
-    """Comma-separated statuses. ``CANCELED`` (one L, as one Zentail guide spells it) is read
-    as ``CANCELLED``; anything else unknown is an error naming the value."""
+    """Comma-separated statuses, case-insensitive (quirk Q17). ``CANCELED`` (one L, as one
+    Zentail guide spells it) is read as ``CANCELLED``; ``PARTIALLY_CANCELLED``, which the same
+    guide recommends, is accepted and matches no order (cancellation is whole-order here);
+    anything else unknown is an error naming the value."""
     if not value:
         return ()
-    names = [part.strip().upper() for part in value.split(",") if part.strip()]
+    names = [part.strip().upper() for part in value.strip("'\"").split(",") if part.strip()]
     names = ["CANCELLED" if name == "CANCELED" else name for name in names]
-    unknown = [name for name in names if name not in STATUSES]
+    unknown = [name for name in names if name not in (*STATUSES, *FILTER_ONLY_STATUSES)]
     if unknown:
         raise InvalidInput("status", f"unknown value(s) {', '.join(unknown)}")
     return tuple(dict.fromkeys(names))
