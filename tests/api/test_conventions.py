@@ -167,3 +167,13 @@ def test_control_characters_in_text_are_a_400_not_a_server_error(seller: Seller)
     response = seller.post("/v1/salesOrder", body)
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "channelOrderId"
+
+
+def test_malformed_json_is_a_400_naming_the_body(seller: Seller) -> None:
+    response = seller.client.post(
+        "/v1/salesOrder",
+        content=b'{"channelOrderId": ',
+        headers=seller.headers | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "body"

@@ -120,7 +120,9 @@ def validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
     fields = []
     for item in error.errors():
         location = [str(part) for part in item.get("loc", ())]
-        if location and location[0] in ("body", "query", "path", "header"):
+        if item.get("type") == "json_invalid":
+            location = []  # the position in the text is not a field
+        elif location and location[0] in ("body", "query", "path", "header"):
             location = location[1:]
         fields.append({"field": ".".join(location) or "body", "message": item.get("msg", "")})
     return fields
