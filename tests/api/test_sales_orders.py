@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from typing import Any
+
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.api.factories import new_order
 from tests.support import World
+from zentail.storage.models import SalesOrder
+from zentail.storage.tenancy import AccountScope
 
 
 def test_create_assigns_order_number_and_get_returns_the_order(
@@ -95,3 +102,44 @@ def test_last_updated_filter_is_inclusive(client: TestClient, world: World) -> N
         "/v1/salesOrder", params={"lastUpdatedTs": order["lastUpdatedTs"]}, headers=headers
     ).json()["results"]
     assert [o["orderNumber"] for o in listed] == [order["orderNumber"]]
+
+
+def test_a_write_is_committed_before_its_response_starts(
+    unthrottled_app: FastAPI, world: World
+) -> None:
+    """Checked at the moment the response starts, from another connection: a partner that
+    reads right after a 201 must see the order."""
+    account = world.account()
+    token = world.account_token(account)
+    body = json.dumps(new_order("COMMITTED")).encode()
+    seen_at_response_start: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            with world.platform.db.session() as session:
+                statement = AccountScope(session, account.id).select(SalesOrder)
+                seen_at_response_start.append(len(session.scalars(statement).all()))
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/salesOrder",
+        "raw_path": b"/v1/salesOrder",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"authorization", token.encode()),
+            (b"content-type", b"application/json"),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+    asyncio.run(unthrottled_app(scope, receive, send))
+    assert seen_at_response_start == [1]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Request, params
 from fastapi.security import APIKeyHeader
 
 from zentail.api.errors import ApiError
@@ -102,7 +102,9 @@ def require_scope(scope_name: str, *, write: bool = False) -> Any:
                 tokens.touch(session, principal.token_id)
 
     dependency.__name__ = f"require_{scope_name.replace(':', '_')}"
-    return Security(dependency, scopes=[scope_name])
+    # scope="function": the unit of work commits when the endpoint returns, before the
+    # response is sent, so a client that reads right after a write sees it.
+    return params.Security(dependency=dependency, scopes=[scope_name], scope="function")
 
 
 def take_rate_limit_unit(request: Request, platform: Platform, principal: Principal) -> None:
