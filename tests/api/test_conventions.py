@@ -177,3 +177,13 @@ def test_malformed_json_is_a_400_naming_the_body(seller: Seller) -> None:
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "body"
+
+
+def test_both_last_update_spellings_with_different_values_are_a_400(seller: Seller) -> None:
+    response = seller.get(
+        "/v1/listing", lastUpdateTs="2026-01-01T00:00:00Z", lastUpdatedTs="2026-02-01T00:00:00Z"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "lastUpdatedTs"
+    same = "2026-01-01T00:00:00Z"
+    assert seller.get("/v1/salesOrder", lastUpdatedTs=same, lastUpdateTs=same).status_code == 200
