@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from zentail.domain import accounts, apps, installs, tokens
+from zentail.domain import accounts, apps, installs, tokens, users
 from zentail.domain.actors import Actor
 from zentail.platform import Platform
 from zentail.settings import Settings
@@ -70,6 +70,21 @@ class World:
                 session, name=name, admin_email=email, admin_password=PASSWORD, actor=ACTOR
             )
         return TestAccount(account.id, account.name, admin.email)
+
+    def user(self, account: TestAccount | None, role: str = "member") -> str:
+        """A user of ``account`` (or staff, with ``None``) whose password is PASSWORD;
+        returns the e-mail."""
+        email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+        with self.platform.db.session(write=True) as session:
+            users.create_user(
+                session,
+                email=email,
+                password=PASSWORD,
+                role="staff" if account is None else role,
+                account_id=account.id if account else None,
+                actor=ACTOR,
+            )
+        return email
 
     def app(
         self,
