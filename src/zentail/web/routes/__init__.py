@@ -6,7 +6,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from zentail.web import csrf
-from zentail.web.routes import api_access, audit, auth, catalog, installed, staff_accounts, staff_apps
+from zentail.web.routes import (
+    api_access,
+    audit,
+    auth,
+    catalog,
+    installed,
+    staff_accounts,
+    staff_apps,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
 for module in (auth, catalog, installed, api_access, staff_apps, staff_accounts, audit):

@@ -32,8 +32,8 @@ def audit_log(
     account_id = account if viewer.is_staff else viewer.account_id
     with platform_of(request).db.session() as session:
         app_ids = {row.client_id: row.id for row in session.execute(select(App.client_id, App.id))}
-        app_names = dict(session.execute(select(App.id, App.name)).tuples().all())
-        account_names = dict(session.execute(select(Account.id, Account.name)).tuples().all())
+        app_names = dict(session.execute(select(App.id, App.name)).all())
+        account_names = dict(session.execute(select(Account.id, Account.name)).all())
         events = audit.list_events(
             session,
             account_id=account_id,

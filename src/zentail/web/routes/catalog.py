@@ -101,4 +101,3 @@ def install(
 def logo(request: Request, client_id: str, viewer: AnyViewer) -> Response:
     with platform_of(request).db.session() as session:
         return logos.logo_response(apps.get_app(session, client_id))
-
