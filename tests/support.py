@@ -151,11 +151,16 @@ class World:
         return raw
 
 
+def exchange_body(code: str, redirect_uri: str) -> dict[str, str]:
+    """The form body of a ``POST /v1/token`` authorization-code request."""
+    return {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+
+
 def exchange(client: httpx.Client | object, app: TestApp, code: str) -> httpx.Response:
     """``POST /v1/token`` the way Zentail's docs describe it."""
     return client.post(  # type: ignore[attr-defined, no-any-return]
         "/v1/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri},
+        data=exchange_body(code, app.redirect_uri),
         headers={"Authorization": app.basic},
     )
 
