@@ -74,13 +74,14 @@ class World:
     def user(self, account: TestAccount | None, role: str = "member") -> str:
         """A user of ``account`` (or staff, with ``None``) whose password is PASSWORD;
         returns the e-mail."""
+        role = "staff" if account is None else role
         email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
         with self.platform.db.session(write=True) as session:
             users.create_user(
                 session,
                 email=email,
                 password=PASSWORD,
-                role="staff" if account is None else role,
+                role=role,
                 account_id=account.id if account else None,
                 actor=ACTOR,
             )

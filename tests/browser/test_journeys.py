@@ -4,6 +4,7 @@ secret rotation and suspension."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -18,13 +19,16 @@ from tests.support import PASSWORD, LiveServer, World, basic, exchange_body
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
-def log_in(page: Page, server: LiveServer, email: str, snap: Screenshots) -> None:
+def log_in(
+    page: Page, server: LiveServer, email: str, snap: Screenshots, password: str = PASSWORD
+) -> None:
     page.goto(f"{server.base_url}/login")
     snap(page, "login")
     page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Apps", exact=True)).to_be_visible()
+    snap(page, "catalog")
 
 
 def log_out(page: Page) -> None:
@@ -108,6 +112,10 @@ def test_staff_registers_an_app_that_an_admin_installs_uses_and_uninstalls(
     snap(page, "uninstalled")
     assert api_status(live_server, token) == 401
 
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("cell", name="uninstall", exact=True)).to_be_visible()
+    snap(page, "audit-log")
+
 
 def test_an_admin_generates_uses_and_revokes_an_api_token(
     live_server: LiveServer, world: World, context: BrowserContext, snap: Screenshots
@@ -177,6 +185,63 @@ def test_staff_rotate_a_secret_and_suspend_an_app(
     snap(page, "suspended")
     assert api_status(live_server, token) == 401
 
+    page.goto(f"{live_server.base_url}/audit?app={app.client_id}")
+    expect(page.get_by_role("cell", name="app.suspended")).to_be_visible()
+    snap(page, "audit-log-filtered")
+
+
+def test_staff_create_an_account_and_install_an_app_on_its_behalf(
+    live_server: LiveServer,
+    world: World,
+    context: BrowserContext,
+    partner: Partner,
+    snap: Screenshots,
+) -> None:
+    app = world.app(redirect_uri=partner.redirect_uri)
+    account_name = f"Seller {uuid.uuid4().hex[:6]}"
+    admin_email = f"owner-{uuid.uuid4().hex[:6]}@seller.example"
+    page = context.new_page()
+    log_in(page, live_server, world.user(None), snap)
+    page.get_by_role("link", name="Accounts").click()
+    snap(page, "accounts")
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("Account name").fill(account_name)
+    page.get_by_label("First admin's e-mail").fill(admin_email)
+    snap(page, "account-form")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("it is shown only once")).to_be_visible()
+    snap(page, "password-shown-once")
+    password = page.get_by_role("textbox", name="Generated password").input_value()
+
+    page.get_by_role("link", name="Go to the account").click()
+    page.get_by_label("E-mail").fill(f"member-{uuid.uuid4().hex[:6]}@seller.example")
+    page.get_by_label("Password").fill("a-long-member-password")
+    page.get_by_role("button", name="Add user").click()
+    expect(page.get_by_text("can now log in")).to_be_visible()
+    snap(page, "account")
+
+    page.get_by_role("link", name="Install an app for this account…").click()
+    snap(page, "catalog-for-account")
+    page.get_by_role("link", name=app.name).click()
+    expect(page.get_by_label("Install for account")).to_have_value(
+        re.compile(r"^\d+$")  # the account is already chosen
+    )
+    snap(page, "install-for-account")
+    page.get_by_role("button", name=f"Install {app.name}").click()
+    page.wait_for_url(f"{partner.redirect_uri}?**")
+    assert partner.callbacks[-1]["client_id"] == app.client_id
+    log_out_from(page, live_server)
+
+    log_in(page, live_server, admin_email, snap, password=password)
+    page.get_by_role("link", name="Installed apps").click()
+    expect(page.get_by_role("heading", name=app.name)).to_be_visible()
+    snap(page, "installed-by-staff")
+
+
+def log_out_from(page: Page, server: LiveServer) -> None:
+    page.goto(f"{server.base_url}/apps")
+    log_out(page)
+
 
 def test_an_admin_sees_a_clear_page_for_a_suspended_app(
     live_server: LiveServer, world: World, context: BrowserContext, snap: Screenshots
@@ -223,7 +288,9 @@ def test_pages_for_errors_are_pages(
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     snap(page, "not-found")
     context.clear_cookies()
-    context.add_cookies([{"name": "zentail_session", "value": "stale", "url": live_server.base_url}])
+    context.add_cookies(
+        [{"name": "zentail_session", "value": "stale", "url": live_server.base_url}]
+    )
     page.goto(f"{live_server.base_url}/installed")
     expect(page.get_by_text("Your session has expired")).to_be_visible()
     snap(page, "session-expired")

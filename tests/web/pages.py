@@ -33,3 +33,9 @@ def log_in(client: TestClient, email: str, password: str = PASSWORD) -> httpx.Re
     response = submit(client, "/login", "/login", {"email": email, "password": password})
     assert response.status_code == 303, response.text
     return response
+
+
+def shown_once(html: str, field_id: str) -> str | None:
+    """The value of a one-time secret field (token, client secret, password) on a page."""
+    match = re.search(rf'id="{field_id}" class="secret"[^>]*>([^<]+)</textarea>', html)
+    return match.group(1) if match else None

@@ -7,9 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from tests.support import World
-from tests.web.pages import log_in, submit
-
-NEW_TOKEN = re.compile(r'id="new-token" class="secret" type="text" value="([^"]+)"')
+from tests.web.pages import log_in, shown_once, submit
 
 
 def test_a_generated_token_is_shown_once_works_and_stops_when_revoked(
@@ -25,9 +23,8 @@ def test_a_generated_token_is_shown_once_works_and_stops_when_revoked(
     )
     assert answer.status_code == 200
     assert answer.headers["cache-control"] == "no-store"
-    match = NEW_TOKEN.search(answer.text)
-    assert match
-    raw = match.group(1)
+    raw = shown_once(answer.text, "new-token")
+    assert raw
 
     listing = client.get("/api-access").text
     assert "Nightly export" in listing
@@ -51,9 +48,9 @@ def test_fewer_scopes_limit_what_the_token_may_do(client: TestClient, world: Wor
     answer = submit(
         client, "/api-access", "/api-access/tokens", {"label": "Stock", "scopes": "inventory:read"}
     )
-    match = NEW_TOKEN.search(answer.text)
-    assert match
-    orders = client.get("/v1/salesOrder", headers={"Authorization": match.group(1)})
+    raw = shown_once(answer.text, "new-token")
+    assert raw
+    orders = client.get("/v1/salesOrder", headers={"Authorization": raw})
     assert orders.status_code == 403
 
 
@@ -63,7 +60,7 @@ def test_a_blank_label_is_explained_on_the_form(client: TestClient, world: World
     answer = submit(client, "/api-access", "/api-access/tokens", {"label": "   "})
     assert answer.status_code == 400
     assert "Label: must be 1 to 200 characters" in answer.text
-    assert NEW_TOKEN.search(answer.text) is None
+    assert shown_once(answer.text, "new-token") is None
 
 
 def test_staff_do_not_mint_account_tokens(client: TestClient, world: World) -> None:

@@ -4,7 +4,6 @@ accounts and users."""
 from __future__ import annotations
 
 import io
-import re
 import uuid
 
 import httpx
@@ -12,10 +11,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from tests.support import World, basic
-from tests.web.pages import csrf_token, log_in, submit
-
-SECRET = re.compile(r'id="client-secret" class="secret" type="text" value="([^"]+)"')
-CLIENT_ID = re.compile(r'id="client-id" class="secret" type="text" value="([^"]+)"')
+from tests.web.pages import csrf_token, log_in, shown_once, submit
 
 
 def png(width: int, height: int) -> bytes:
@@ -45,12 +41,12 @@ def test_registering_an_app_shows_its_credentials_once(client: TestClient, world
     assert answer.status_code == 200
     assert answer.headers["cache-control"] == "no-store"
     text = answer.text
-    secret, client_id = SECRET.search(text), CLIENT_ID.search(text)
+    secret, client_id = shown_once(text, "client-secret"), shown_once(text, "client-id")
     assert secret
     assert client_id
-    detail = client.get(f"/staff/apps/{client_id.group(1)}").text
-    assert secret.group(1) not in detail
-    logo = client.get(f"/apps/{client_id.group(1)}/logo")
+    detail = client.get(f"/staff/apps/{client_id}").text
+    assert secret not in detail
+    logo = client.get(f"/apps/{client_id}/logo")
     assert logo.headers["content-type"] == "image/png"
     token = client.post(
         "/v1/token",
@@ -59,7 +55,7 @@ def test_registering_an_app_shows_its_credentials_once(client: TestClient, world
             "code": "unknown",
             "redirect_uri": "https://partner.example/callback",
         },
-        headers={"Authorization": basic(client_id.group(1), secret.group(1))},
+        headers={"Authorization": basic(client_id, secret)},
     )
     assert token.json()["error"] == "invalid_grant"  # the credentials authenticate
 
@@ -117,9 +113,9 @@ def test_rotating_a_secret_shows_the_new_one_and_the_grace_period(
     answer = submit(client, path, path)
     assert answer.status_code == 200
     assert "The previous secret keeps working until" in answer.text
-    new_secret = SECRET.search(answer.text)
+    new_secret = shown_once(answer.text, "client-secret")
     assert new_secret
-    assert new_secret.group(1) != app.client_secret
+    assert new_secret != app.client_secret
     assert "works until" in client.get(f"/staff/apps/{app.client_id}").text
 
 
@@ -152,7 +148,7 @@ def test_staff_create_an_account_whose_admin_can_log_in(client: TestClient, worl
     )
     assert answer.status_code == 200
     assert answer.headers["cache-control"] == "no-store"
-    password = re.search(r'id="password" class="secret" type="text" value="([^"]+)"', answer.text)
+    password = shown_once(answer.text, "password")
     assert password
     assert name in client.get("/staff/accounts").text
     duplicate = submit(
@@ -162,7 +158,7 @@ def test_staff_create_an_account_whose_admin_can_log_in(client: TestClient, worl
     assert "already exists" in duplicate.text
 
     client.cookies.clear()
-    log_in(client, email, password.group(1))
+    log_in(client, email, password)
     assert name in client.get("/installed").text
 
 

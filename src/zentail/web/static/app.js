@@ -14,6 +14,6 @@ document.querySelectorAll("[data-copy-target]").forEach(function (button) {
   });
 });
 // A one-time secret is selected on focus, ready to copy by hand.
-document.querySelectorAll("input.secret").forEach(function (field) {
+document.querySelectorAll("textarea.secret").forEach(function (field) {
   field.addEventListener("focus", function () { field.select(); });
 });
