@@ -20,7 +20,7 @@ router = APIRouter(prefix="/staff/accounts")
 
 Text = Annotated[str, Form(max_length=1000)]
 Password = Annotated[str, Form(max_length=1000)]
-ACCOUNT_ROLES = ("admin", "member")
+ACCOUNT_ROLES = ("member", "admin")
 
 
 def new_password(typed: str) -> tuple[str, bool]:
