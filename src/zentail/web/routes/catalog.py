@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,6 +17,7 @@ from starlette.responses import Response
 from zentail.domain import accounts, apps, installs
 from zentail.domain.scopes import describe
 from zentail.storage.models import Installation
+from zentail.storage.tenancy import AccountScope
 from zentail.web import logos, pages
 from zentail.web.viewer import AnyViewer, Installer, Viewer, acting_account, platform_of
 
@@ -28,8 +28,11 @@ def installed_app_ids(session: Session, viewer: Viewer) -> set[int]:
     """IDs of the apps installed on the viewer's account (none for staff)."""
     if viewer.account_id is None:
         return set()
-    statement = select(Installation.app_id).where(
-        Installation.account_id == viewer.account_id, Installation.uninstalled_at.is_(None)
+    statement = (
+        AccountScope(session, viewer.account_id)
+        .select(Installation)
+        .where(Installation.uninstalled_at.is_(None))
+        .with_only_columns(Installation.app_id)
     )
     return set(session.scalars(statement))
 

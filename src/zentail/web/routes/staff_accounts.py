@@ -7,6 +7,7 @@ import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -73,7 +74,8 @@ def user_created(request: Request, account_id: int, email: str, password: str | 
     return pages.render(request, "staff/user_created.html", context, no_store=True)
 
 
-def account_context(session: Any, account_id: int, **extra: Any) -> dict[str, Any]:
+def account_context(session: Session, account_id: int, **extra: Any) -> dict[str, Any]:
+    """The account page: users, installed apps and the add-user form."""
     return {
         "account": accounts.get_account(session, account_id),
         "users": users.list_users(session, account_id=account_id),
