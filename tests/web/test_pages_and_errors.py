@@ -7,6 +7,8 @@ from fastapi.testclient import TestClient
 
 from tests.support import World
 from tests.web.pages import log_in
+from zentail.app import create_app
+from zentail.settings import Settings
 
 
 def test_pages_forbid_framing(client: TestClient) -> None:
@@ -59,3 +61,25 @@ def test_a_malformed_form_is_a_400_page_not_a_stack_trace(client: TestClient, wo
     assert answer.status_code == 400
     assert answer.headers["content-type"].startswith("text/html")
     assert "Some form fields are missing or invalid" in answer.text
+
+
+def test_an_unexpected_error_is_a_plain_page_or_problem_never_a_trace(settings: Settings) -> None:
+    app = create_app(settings)
+
+    def broken() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/broken", broken)
+    app.add_api_route("/v1/broken", broken)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            page = client.get("/broken")
+            assert page.status_code == 500
+            assert "Something went wrong" in page.text
+            assert "secret internals" not in page.text
+            problem = client.get("/v1/broken")
+            assert problem.status_code == 500
+            assert problem.headers["content-type"] == "application/problem+json"
+            assert "secret internals" not in problem.text
+    finally:
+        app.state.platform.close()
