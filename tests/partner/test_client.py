@@ -3,7 +3,6 @@ endpoint, how it reads answers, pages, errors and 429s."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.partner import aio
 from tests.partner.canned import BASE_URL, ORDER, TOKEN, Recorder, page, problem
 from zentail import partner
 
@@ -264,7 +264,7 @@ def test_async_client_calls_pages_and_retries_like_the_sync_one() -> None:
         async with partner.AsyncClient(BASE_URL, TOKEN, transport=recorder.transport) as client:
             return [o["orderNumber"] async for o in client.paginate(partner.list_sales_orders())]
 
-    assert asyncio.run(scenario()) == [1, 2]
+    assert aio.run(scenario()) == [1, 2]
     assert [r.url.query.decode() for r in recorder.requests] == ["", "", "nextToken=abc"]
 
 
@@ -277,9 +277,9 @@ def test_async_client_raises_the_same_errors() -> None:
             await client.call(partner.get_sales_order(1))
 
     with pytest.raises(partner.TransportError, match="ReadTimeout"):
-        asyncio.run(scenario(Recorder(refuse)))
+        aio.run(scenario(Recorder(refuse)))
     with pytest.raises(partner.ApiError, match="HTTP 404"):
-        asyncio.run(scenario(Recorder(problem(404, "No sales order 1"))))
+        aio.run(scenario(Recorder(problem(404, "No sales order 1"))))
 
 
 def test_the_client_repr_hides_the_token() -> None:

@@ -6,7 +6,6 @@ What each needs, if anything, is the configuration docs/sdk.md ("Other OAuth cli
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -19,6 +18,7 @@ from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
 from httpx_oauth.oauth2 import OAuth2
 from requests_oauthlib import OAuth2Session as RequestsOAuthlibSession
 
+from tests.partner import aio
 from tests.partner.live import install, new_app
 from tests.support import LiveServer, World, query_params
 from zentail import partner
@@ -107,7 +107,7 @@ def test_authlib_async_httpx_client(
             response = await client.get(f"{live_server.base_url}/v1/salesOrder")
             return response.status_code
 
-    assert asyncio.run(flow()) == 200
+    assert aio.run(flow()) == 200
     assert_client_secret_basic(sent[0].headers, sent[0].content, app)
 
 
@@ -150,7 +150,7 @@ def test_httpx_oauth_client(
         access_token_endpoint=f"{live_server.base_url}/v1/token",
         token_endpoint_auth_method="client_secret_basic",  # its default is client_secret_post
     )
-    token = asyncio.run(client.get_access_token(code, app.redirect_uri))
+    token = aio.run(client.get_access_token(code, app.redirect_uri))
     assert_client_secret_basic(sent[0].headers, sent[0].content, app)
     with partner.Client(live_server.base_url, token["access_token"]) as api:
         assert list(api.paginate(partner.list_sales_orders())) == []

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
+from tests.partner import aio
 from tests.partner.live import install, new_app, new_order
 from tests.support import LiveServer, World
 from zentail import partner
@@ -88,4 +87,4 @@ def test_async_client_completes_the_same_flow(live_server: LiveServer, world: Wo
             operation = partner.list_sales_orders(status=["PENDING"], page_length=1)
             return [order["channelOrderId"] async for order in client.paginate(operation)]
 
-    assert asyncio.run(flow()) == ["ASYNC-0", "ASYNC-1", "ASYNC-2"]
+    assert aio.run(flow()) == ["ASYNC-0", "ASYNC-1", "ASYNC-2"]
