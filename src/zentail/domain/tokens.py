@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from zentail import crypto
@@ -36,6 +36,23 @@ class Principal:
     stale_last_used: bool = False
 
 
+# Built once: the hot path neither rebuilds nor re-keys this statement on every request.
+_TOKEN_BY_DIGEST = (
+    select(
+        AccessToken.id,
+        AccessToken.account_id,
+        AccessToken.scopes,
+        AccessToken.app_id,
+        AccessToken.kind,
+        AccessToken.expires_at,
+        AccessToken.last_used_at,
+        App.status,
+    )
+    .outerjoin(App, App.id == AccessToken.app_id)
+    .where(AccessToken.digest == bindparam("digest"), AccessToken.revoked_at.is_(None))
+)
+
+
 def authenticate(
     session: Session, keyring: crypto.Keyring, raw_token: str, *, last_used_resolution: int
 ) -> Principal | None:
@@ -47,20 +64,12 @@ def authenticate(
     traffic costs one indexed read and no writes.
     """
     now = utcnow()
-    row = session.execute(
-        select(
-            AccessToken.id,
-            AccessToken.account_id,
-            AccessToken.scopes,
-            AccessToken.app_id,
-            AccessToken.kind,
-            AccessToken.expires_at,
-            AccessToken.last_used_at,
-            App.status,
-        )
-        .outerjoin(App, App.id == AccessToken.app_id)
-        .where(AccessToken.digest == keyring.digest(raw_token), AccessToken.revoked_at.is_(None))
-    ).one_or_none()
+    # Core execution on the session's connection: no ORM machinery for a plain row read.
+    row = (
+        session.connection()
+        .execute(_TOKEN_BY_DIGEST, {"digest": keyring.digest(raw_token)})
+        .one_or_none()
+    )
     if row is None:
         return None
     token_id, account_id, scopes, app_id, kind, expires_at, last_used_at, app_status = row
