@@ -165,6 +165,17 @@ class LiveServer:
             check=False,
         )
 
+    def cli_with(self, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        """Like :meth:`cli`, with extra ``ZENTAIL_*`` settings for this one command."""
+        return subprocess.run(
+            [sys.executable, "-m", "zentail", *args],
+            env=self.env | env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
     def log(self) -> str:
         return self.log_path.read_text()
 

@@ -45,7 +45,10 @@ def test_item_03_multipart_body_is_invalid_request(client: TestClient, world: Wo
     app, account = world.app(), world.account()
     response = client.post(
         "/v1/token",
-        files={"grant_type": (None, "authorization_code"), "code": (None, world.code(app, account))},
+        files={
+            "grant_type": (None, "authorization_code"),
+            "code": (None, world.code(app, account)),
+        },
         headers={"Authorization": app.basic},
     )
     assert_oauth_error(response, 400, "invalid_request")

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import hmac
 import json
 import uuid
 from collections.abc import Callable
 from urllib.parse import quote_plus
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.integration.test_credentials_at_rest import dump_database
 from tests.security.conftest import STRICT_PER_ADDRESS, STRICT_PER_CLIENT
-from tests.security.helpers import assert_oauth_error, events, token_request, wrong_secret
+from tests.security.helpers import Client, assert_oauth_error, events, token_request, wrong_secret
 from tests.support import ACTOR, LiveServer, TestApp, World, basic
 from zentail import crypto
 from zentail.domain import apps
@@ -46,17 +49,16 @@ def special_app(platform: Platform) -> TestApp:
             actor=ACTOR,
             fixed_credentials=apps.Credentials(f"{SPECIAL_ID}{suffix}", SPECIAL_SECRET + suffix),
         )
-    return TestApp(
-        row.id, credentials.client_id, credentials.client_secret, redirect_uri, row.name
-    )
+    return TestApp(row.id, credentials.client_id, credentials.client_secret, redirect_uri, row.name)
 
 
-def exchange_with(client: TestClient, app: TestApp, code: str, authorization: str):  # type: ignore[no-untyped-def]
-    return client.post(
+def exchange_with(client: Client, app: TestApp, code: str, authorization: str) -> httpx.Response:
+    response: httpx.Response = client.post(
         "/v1/token",
         data={"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri},
         headers={"Authorization": authorization},
     )
+    return response
 
 
 def test_item_11_client_secret_basic_authenticates(client: TestClient, world: World) -> None:
@@ -139,13 +141,13 @@ def test_item_16_secret_comparison_is_constant_time_for_known_and_unknown_client
     """The comparator is :func:`hmac.compare_digest`, and an unknown client costs a
     comparison too (against a dummy digest)."""
     compared: list[tuple[bytes, bytes]] = []
-    real = crypto.hmac.compare_digest
+    real = hmac.compare_digest
 
     def recording_compare_digest(left: bytes, right: bytes) -> bool:
         compared.append((left, right))
         return real(left, right)
 
-    monkeypatch.setattr(crypto.hmac, "compare_digest", recording_compare_digest)
+    monkeypatch.setattr(hmac, "compare_digest", recording_compare_digest)
     app, account = world.app(), world.account()
     code = world.code(app, account)
     assert exchange_with(client, app, code, wrong_secret(app)).status_code == 401
@@ -195,9 +197,7 @@ def test_item_19_failures_per_client_id_are_throttled_with_429_and_retry_after(
     assert_oauth_error(refused, 429, "slow_down")
     assert int(refused.headers["retry-after"]) >= 1
     throttled = events(platform, "client.throttled", app_id=app.id)
-    assert [(e.source_ip, e.detail["bucket"]) for e in throttled] == [
-        ("192.0.2.200", "client_id")
-    ]
+    assert [(e.source_ip, e.detail["bucket"]) for e in throttled] == [("192.0.2.200", "client_id")]
 
 
 def test_item_19_failures_per_source_address_are_throttled(
@@ -232,8 +232,6 @@ def test_item_20_during_rotation_both_secrets_work_then_only_the_new_one(
 ) -> None:
     """Over HTTP against a real server: rotate with the CLI (new secret shown once), both
     secrets authenticate during the grace period, only the new one after it."""
-    import httpx
-
     app, account = world.app(), world.account()
     rotated = live_server.cli("apps", "rotate-secret", app.client_id, "--grace", "3600", "--json")
     assert rotated.returncode == 0, rotated.stderr
@@ -254,8 +252,6 @@ def test_item_20_during_rotation_both_secrets_work_then_only_the_new_one(
 
 def end_grace_now(platform: Platform, app: TestApp) -> None:
     """Move the old secret's expiry into the past (no sleeping)."""
-    import datetime as dt
-
     with platform.db.session(write=True) as session:
         for secret in session.scalars(
             select(AppSecret).where(AppSecret.app_id == app.id, AppSecret.expires_at.is_not(None))

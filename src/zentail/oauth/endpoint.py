@@ -10,6 +10,7 @@ Framework-free: an endpoint takes an :class:`OAuthHttpRequest` and returns an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from zentail.oauth.errors import NO_STORE_HEADERS, InvalidRequest, MethodNotAllo
 from zentail.oauth.stores import Client, ClientStore
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+_NAMEABLE_PARAMETER = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 BeforeAuthentication = Callable[[client_auth.PresentedCredentials], None]
 """Called with the presented credentials before they are checked; raising an
@@ -83,7 +85,9 @@ def parse_form(body: bytes) -> dict[str, str]:
     params: dict[str, str] = {}
     for name, value in pairs:
         if name in params:
-            raise InvalidRequest(f"Parameter {name} is repeated")
+            # Name the parameter only when that keeps error_description in RFC 6749's charset.
+            shown = name if _NAMEABLE_PARAMETER.match(name) else "A parameter"
+            raise InvalidRequest(f"{shown} is repeated")
         params[name] = value
     return {name: value for name, value in params.items() if value != ""}
 
