@@ -7,6 +7,7 @@ import base64
 import pytest
 from fastapi.testclient import TestClient
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -64,7 +65,10 @@ def test_item_40_unexpected_failure_on_an_oauth_path_is_a_no_store_json_500() ->
     def broken(request: Request) -> Response:
         raise RuntimeError("storage unavailable")
 
-    app = NoStoreMiddleware(Starlette(routes=[Route("/v1/token", broken, methods=["POST"])]))
+    app = Starlette(
+        routes=[Route("/v1/token", broken, methods=["POST"])],
+        middleware=[Middleware(NoStoreMiddleware)],  # where create_app puts it
+    )
     with TestClient(app, raise_server_exceptions=False) as http:
         response = http.post("/v1/token")
     assert_oauth_error(response, 500, "server_error")
