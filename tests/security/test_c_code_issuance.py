@@ -136,6 +136,9 @@ def test_item_25_the_exact_redirect_uri_succeeds(client: TestClient, world: Worl
         "https://user:pass@partner.example/cb",
         "javascript:alert(1)",
         "ftp://partner.example/cb",
+        "https://partner.example/cb?code=1",
+        "https://partner.example/cb?hmac=1",
+        "https://partner.example/cb?shop=a&shop=b",
     ],
 )
 def test_item_26_registration_refuses_unsafe_redirect_uris(uri: str) -> None:
@@ -170,6 +173,17 @@ def test_item_32_install_callback_carries_a_verifiable_signature(world: World) -
     now = time.time()
     assert callback_signature.is_valid(params, [app.client_secret], now=now, max_age=300)
     assert not callback_signature.is_valid(params, ["0" * 64], now=now, max_age=300)
+
+
+def test_item_32_signature_covers_the_registered_uris_own_query(world: World) -> None:
+    app = world.app(redirect_uri=f"https://partner-{uuid.uuid4().hex[:8]}.example/cb?shop=7")
+    params = query_params(world.install(app, world.account()))
+    assert params["shop"] == "7"
+    assert callback_signature.is_valid(params, [app.client_secret], now=time.time(), max_age=300)
+    params["shop"] = "8"
+    assert not callback_signature.is_valid(
+        params, [app.client_secret], now=time.time(), max_age=300
+    )
 
 
 @pytest.mark.parametrize("field", ["client_id", "code", "timestamp", "hmac"])
