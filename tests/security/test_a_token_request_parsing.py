@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from tests.security.helpers import FORM, assert_oauth_error, token_request
 from tests.support import World
+from zentail.settings import Settings
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
@@ -160,3 +161,11 @@ def test_item_10_scope_parameter_cannot_widen_the_granted_scope(
         "/v1/salesOrder", json={"channelOrderId": "x"}, headers={"Authorization": token}
     )
     assert created.status_code == 403
+
+
+def test_item_02_production_refuses_a_plain_http_issuer() -> None:
+    """TLS is the deployment's job (docs/security.md, item 2); the server refuses to start in
+    production with an issuer that is not https."""
+    with pytest.raises(ValueError, match="ZENTAIL_ISSUER"):
+        Settings(env="production", secret_key="k" * 40, issuer="http://platform.example")
+    assert Settings(env="production", secret_key="k" * 40, issuer="https://p.example").issuer

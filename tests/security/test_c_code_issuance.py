@@ -220,3 +220,11 @@ def test_item_32_during_rotation_the_callback_is_signed_with_the_old_secret(
     now = time.time()
     assert callback_signature.is_valid(params, [app.client_secret], now=now, max_age=300)
     assert not callback_signature.is_valid(params, [new_secret], now=now, max_age=300)
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/v1/token", "/v1/salesOrder"])
+def test_item_29_every_response_forbids_framing(client: TestClient, path: str) -> None:
+    """Anti-framing is platform-wide (the Install page included, whatever renders it)."""
+    response = client.get(path)
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
