@@ -45,6 +45,7 @@ class TestAccount:
 
 @dataclass(frozen=True)
 class TestApp:
+    __test__ = False  # a data holder, not a test class
     id: int
     client_id: str
     client_secret: str

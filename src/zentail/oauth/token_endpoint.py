@@ -26,9 +26,6 @@ from zentail.oauth.errors import (
 from zentail.oauth.grants import authorization_code
 from zentail.oauth.stores import AuthorizationCodeStore, Client, ClientStore
 
-TokenHttpRequest = OAuthHttpRequest
-TokenResult = EndpointResult
-
 
 def handle(
     request: OAuthHttpRequest,
