@@ -23,8 +23,8 @@ from zentail.domain.actors import Actor
 from zentail.domain.authorization import SqlAuthorizationStore
 from zentail.oauth import introspection, metadata, revocation, token_endpoint
 from zentail.oauth.client_auth import PresentedCredentials
-from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest
-from zentail.oauth.errors import NO_STORE_HEADERS, InvalidClient, ServerError
+from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, error_result, require_post
+from zentail.oauth.errors import NO_STORE_HEADERS, InvalidClient, OAuth2Error, ServerError
 from zentail.oauth.throttle import ClientAuthThrottle
 from zentail.platform import Platform
 from zentail.storage.models import utcnow
@@ -91,7 +91,12 @@ def _route(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[JSONR
         platform: Platform = request.app.state.platform
         ip = source_ip(request)
         http_request = await _oauth_request(request)
-        result = await run_in_threadpool(_run, platform, ip, endpoint, http_request)
+        try:
+            require_post(http_request)  # refused before any database work
+        except OAuth2Error as error:
+            result = error_result(error, None)
+        else:
+            result = await run_in_threadpool(_run, platform, ip, endpoint, http_request)
         log.info(
             "%s request client_id=%s status=%s error=%s source_ip=%s",
             name,
