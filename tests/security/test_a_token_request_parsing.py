@@ -55,6 +55,17 @@ def test_item_03_multipart_body_is_invalid_request(client: TestClient, world: Wo
     assert_oauth_error(response, 400, "invalid_request")
 
 
+@pytest.mark.parametrize("path", ["/v1/token", "/v1/revoke", "/v1/introspect"])
+def test_item_03_oversized_form_body_is_413_invalid_request(
+    client: TestClient, world: World, path: str
+) -> None:
+    """Nothing legitimate is that large; the body is not buffered beyond the limit."""
+    app = world.app()
+    body = "grant_type=authorization_code&padding=" + "x" * (64 * 1024)
+    response = client.post(path, content=body, headers={**FORM, "Authorization": app.basic})
+    assert_oauth_error(response, 413, "invalid_request")
+
+
 def test_item_04_credentials_in_the_query_string_are_refused(
     client: TestClient, world: World
 ) -> None:

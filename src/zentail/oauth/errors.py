@@ -52,6 +52,16 @@ class MethodNotAllowed(OAuth2Error):
         super().__init__("Use POST", headers={"Allow": "POST"})
 
 
+class RequestTooLarge(OAuth2Error):
+    """A body larger than any legitimate request to these endpoints (RFC 9110 §15.5.14)."""
+
+    error = "invalid_request"
+    status_code = 413
+
+    def __init__(self) -> None:
+        super().__init__("The request body is too large")
+
+
 class InvalidClient(OAuth2Error):
     """Client authentication failed: 401 with a ``Basic`` challenge (RFC 6749 §5.2)."""
 

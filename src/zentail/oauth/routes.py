@@ -24,7 +24,13 @@ from zentail.domain.authorization import SqlAuthorizationStore
 from zentail.oauth import introspection, metadata, revocation, token_endpoint
 from zentail.oauth.client_auth import PresentedCredentials
 from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, error_result, require_post
-from zentail.oauth.errors import NO_STORE_HEADERS, InvalidClient, OAuth2Error, ServerError
+from zentail.oauth.errors import (
+    NO_STORE_HEADERS,
+    InvalidClient,
+    OAuth2Error,
+    RequestTooLarge,
+    ServerError,
+)
 from zentail.oauth.throttle import ClientAuthThrottle
 from zentail.platform import Platform
 from zentail.storage.models import utcnow
@@ -34,6 +40,9 @@ log = logging.getLogger("zentail.oauth")
 CLIENT_AUTHENTICATED_PATHS = frozenset(
     {metadata.TOKEN_PATH, metadata.REVOCATION_PATH, metadata.INTROSPECTION_PATH}
 )
+
+# A token, revocation or introspection request is a few hundred bytes; refuse to buffer more.
+MAX_BODY_BYTES = 16 * 1024
 
 Hook = Callable[[PresentedCredentials], None]
 Endpoint = Callable[[OAuthHttpRequest, SqlAuthorizationStore, Platform, Hook], EndpointResult]
@@ -53,12 +62,24 @@ def throttle_for(platform: Platform) -> ClientAuthThrottle:
     )
 
 
+async def _bounded_body(request: Request) -> bytes:
+    """The body, read no further than :data:`MAX_BODY_BYTES`."""
+    if request.method != "POST":
+        return b""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise RequestTooLarge()
+    return bytes(body)
+
+
 async def _oauth_request(request: Request) -> OAuthHttpRequest:
     return OAuthHttpRequest(
         method=request.method,
         content_type=request.headers.get("content-type"),
         query_string=request.scope.get("query_string", b""),
-        body=await request.body() if request.method == "POST" else b"",
+        body=await _bounded_body(request),
         authorization=request.headers.get("authorization"),
     )
 
@@ -90,8 +111,8 @@ def _route(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[JSONR
     async def handler(request: Request) -> JSONResponse:
         platform: Platform = request.app.state.platform
         ip = source_ip(request)
-        http_request = await _oauth_request(request)
         try:
+            http_request = await _oauth_request(request)
             require_post(http_request)  # refused before any database work
         except OAuth2Error as error:
             result = error_result(error, None)
