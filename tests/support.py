@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from zentail.domain import accounts, apps, installs, tokens
+from zentail.domain import accounts, apps, installs, tokens, users
 from zentail.domain.actors import Actor
 from zentail.platform import Platform
 from zentail.settings import Settings
@@ -71,6 +71,22 @@ class World:
                 session, name=name, admin_email=email, admin_password=PASSWORD, actor=ACTOR
             )
         return TestAccount(account.id, account.name, admin.email)
+
+    def user(self, account: TestAccount | None, role: str = "member") -> str:
+        """A user of ``account`` (or staff, with ``None``) whose password is PASSWORD;
+        returns the e-mail."""
+        role = "staff" if account is None else role
+        email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+        with self.platform.db.session(write=True) as session:
+            users.create_user(
+                session,
+                email=email,
+                password=PASSWORD,
+                role=role,
+                account_id=account.id if account else None,
+                actor=ACTOR,
+            )
+        return email
 
     def app(
         self,
@@ -137,11 +153,16 @@ class World:
         return raw
 
 
+def exchange_body(code: str, redirect_uri: str) -> dict[str, str]:
+    """The form body of a ``POST /v1/token`` authorization-code request."""
+    return {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+
+
 def exchange(client: httpx.Client | object, app: TestApp, code: str) -> httpx.Response:
     """``POST /v1/token`` the way Zentail's docs describe it."""
     return client.post(  # type: ignore[attr-defined, no-any-return]
         "/v1/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri},
+        data=exchange_body(code, app.redirect_uri),
         headers={"Authorization": app.basic},
     )
 

@@ -18,6 +18,8 @@ from zentail.api import router as api_router
 from zentail.oauth import routes as oauth_routes
 from zentail.platform import Platform
 from zentail.settings import Settings
+from zentail.web import error_pages as web_error_pages
+from zentail.web import pages as web_pages
 from zentail.web import routes as web_routes
 
 SECURITY_HEADERS = {
@@ -71,8 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.platform = platform
     app.router.routes.extend(oauth_routes.routes)
     app.include_router(api_router.router)
+    api_router.install(app)
     app.include_router(web_routes.router)
+    app.mount("/static", web_pages.static_files(), name="static")
     api_errors.install_handlers(app)
+    web_error_pages.install_html_dispatch(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +24,41 @@ from zentail.domain.errors import Conflict, DomainError, Forbidden, InvalidInput
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 API_PREFIXES = ("/v1/", "/.well-known/")
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="The offending field, as a dotted path (e.g. products.0.SKU)")
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; every API error has this shape."""
+
+    type: str = Field(default="about:blank", description="Always about:blank (RFC 9457 §4.2.1)")
+    title: str = Field(description="The HTTP status phrase")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="What went wrong, in words meant for a developer")
+    errors: list[FieldError] | None = Field(
+        default=None, description="On validation errors: every offending field"
+    )
+
+
+RESPONSE_DESCRIPTIONS = {
+    400: "Invalid input; `errors` names every offending field",
+    401: "Missing, unknown, revoked or expired token, or the app is suspended",
+    403: "The token lacks the scope this operation requires",
+    404: "No such object in the token's account",
+    409: "The request contradicts the object's current state",
+    429: "Rate limit exceeded; retry after `Retry-After` seconds",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for these error statuses, all with the problem schema."""
+    return {
+        status: {"model": Problem, "description": RESPONSE_DESCRIPTIONS[status]}
+        for status in statuses
+    }
 
 
 class ApiError(Exception):
@@ -84,7 +120,9 @@ def validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
     fields = []
     for item in error.errors():
         location = [str(part) for part in item.get("loc", ())]
-        if location and location[0] in ("body", "query", "path", "header"):
+        if item.get("type") == "json_invalid":
+            location = []  # the position in the text is not a field
+        elif location and location[0] in ("body", "query", "path", "header"):
             location = location[1:]
         fields.append({"field": ".".join(location) or "body", "message": item.get("msg", "")})
     return fields

@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from zentail import crypto
 from zentail.domain import audit
@@ -28,6 +28,7 @@ from zentail.storage.models import (
     Installation,
     utcnow,
 )
+from zentail.storage.tenancy import AccountScope
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,23 @@ def list_installations(session: Session, *, account_id: int) -> list[Installatio
             .order_by(Installation.installed_at.desc())
         )
     )
+
+
+def list_installations_with_last_use(
+    scope: AccountScope,
+) -> list[tuple[Installation, dt.datetime | None]]:
+    """Active installations of the scope's account, newest first, each with the last time
+    one of its tokens was used (``None``: never). The app and installer are loaded."""
+    statement = (
+        scope.select(Installation)
+        .add_columns(func.max(AccessToken.last_used_at))
+        .outerjoin(AccessToken, AccessToken.installation_id == Installation.id)
+        .where(Installation.uninstalled_at.is_(None))
+        .group_by(Installation.id)
+        .order_by(Installation.installed_at.desc(), Installation.id.desc())
+        .options(selectinload(Installation.app), selectinload(Installation.installed_by))
+    )
+    return [(row[0], row[1]) for row in scope.session.execute(statement)]
 
 
 def uninstall(session: Session, *, app: App, account_id: int, actor: Actor) -> Installation:

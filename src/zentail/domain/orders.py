@@ -1,17 +1,27 @@
-"""Sales orders, always within one account (an :class:`AccountScope`)."""
+"""Sales orders and their status transitions, always within one account (an
+:class:`AccountScope`). Shipments live in :mod:`zentail.domain.shipments`.
+
+Transitions (anything else is a :class:`Conflict`, answered 409):
+
+    PENDING_PAYMENT --markPaid--> PENDING
+    PENDING_PAYMENT | PENDING --cancel--> CANCELLED
+    PENDING | PARTIALLY_SHIPPED --shipments--> PARTIALLY_SHIPPED | SHIPPED
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import selectinload
 
-from zentail.domain.errors import InvalidInput, NotFound
-from zentail.storage.models import Account, SalesOrder, SalesOrderItem, utcnow
+from zentail.domain import warehouses
+from zentail.domain.errors import Conflict, InvalidInput, NotFound
+from zentail.storage.models import Account, Package, SalesOrder, SalesOrderItem, utcnow
 from zentail.storage.tenancy import AccountScope
 
 # Zentail's API reference lists these eight (zentail-api.md §4.3, quirk Q17).
@@ -25,7 +35,18 @@ STATUSES = (
     "REFUNDED",
     "RETURN_REQUESTED",
 )
+FILTER_ONLY_STATUSES = ("PARTIALLY_CANCELLED",)
 CREATABLE_STATUSES = ("PENDING", "PENDING_PAYMENT")
+CANCELLABLE_STATUSES = ("PENDING_PAYMENT", "PENDING")
+# Orders whose unshipped, uncancelled units still hold inventory.
+RESERVING_STATUSES = ("PENDING_PAYMENT", "PENDING", "PARTIALLY_SHIPPED")
+MAX_CANCEL_REASON_LENGTH = 200
+
+
+LOAD_DETAILS = (
+    selectinload(SalesOrder.items),
+    selectinload(SalesOrder.packages).selectinload(Package.items),
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +55,7 @@ class NewLineItem:
     quantity: int
     unit_price: Decimal
     sku: str | None = None
+    warehouse_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,17 +77,18 @@ class OrderFilter:
     order_ts_from: dt.datetime | None = None
     channel_order_ids: tuple[str, ...] = ()
     warehouse_id: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def parse_statuses(value: str | None) -> tuple[str, ...]:
-    """Comma-separated statuses. ``CANCELED`` (one L, as one Zentail guide spells it) is read
-    as ``CANCELLED``; anything else unknown is an error naming the value."""
+    """Comma-separated statuses, case-insensitive (quirk Q17). ``CANCELED`` (one L, as one
+    Zentail guide spells it) is read as ``CANCELLED``; ``PARTIALLY_CANCELLED``, which the same
+    guide recommends, is accepted and matches no order (cancellation is whole-order here);
+    anything else unknown is an error naming the value."""
     if not value:
         return ()
-    names = [part.strip().upper() for part in value.split(",") if part.strip()]
+    names = [part.strip().upper() for part in value.strip("'\"").split(",") if part.strip()]
     names = ["CANCELLED" if name == "CANCELED" else name for name in names]
-    unknown = [name for name in names if name not in STATUSES]
+    unknown = [name for name in names if name not in (*STATUSES, *FILTER_ONLY_STATUSES)]
     if unknown:
         raise InvalidInput("status", f"unknown value(s) {', '.join(unknown)}")
     return tuple(dict.fromkeys(names))
@@ -88,6 +111,11 @@ def create_order(scope: AccountScope, new: NewOrder, *, app_id: int | None) -> S
         raise InvalidInput("status", f"must be one of {', '.join(CREATABLE_STATUSES)}")
     if not new.products:
         raise InvalidInput("products", "must hold at least one line item")
+    for index, item in enumerate(new.products):
+        if item.warehouse_id is not None:
+            warehouses.get_warehouse(
+                scope, item.warehouse_id, field=f"products.{index}.warehouseId"
+            )
     now = utcnow()
     order = scope.add(
         SalesOrder(
@@ -110,22 +138,77 @@ def create_order(scope: AccountScope, new: NewOrder, *, app_id: int | None) -> S
                 sku=item.sku or item.requested_sku,
                 quantity=item.quantity,
                 unit_price=item.unit_price,
+                warehouse_id=item.warehouse_id,
             )
         )
     scope.session.flush()
     return order
 
 
-def get_order(scope: AccountScope, order_number: int) -> SalesOrder:
+def get_order(
+    scope: AccountScope, order_number: int, *, for_update: bool = False, field: str | None = None
+) -> SalesOrder:
+    """The account's order ``order_number`` with its items and packages. ``for_update``
+    locks the row (``SELECT … FOR UPDATE``) for a read-modify-write transition."""
     statement = (
         scope.select(SalesOrder)
         .where(SalesOrder.order_number == order_number)
-        .options(selectinload(SalesOrder.items))
+        .options(*LOAD_DETAILS)
     )
+    if for_update:
+        statement = statement.with_for_update(of=SalesOrder)
     order = scope.session.scalars(statement).one_or_none()
     if order is None:
-        raise NotFound(f"No sales order {order_number}")
+        prefix = f"{field}: n" if field else "N"
+        raise NotFound(f"{prefix}o sales order {order_number}")
     return order
+
+
+def touch(order: SalesOrder) -> None:
+    """Record a change: the order moves to the end of the ``lastUpdatedTs`` sort."""
+    order.last_updated_ts = utcnow()
+
+
+def mark_paid(scope: AccountScope, order_number: int) -> SalesOrder:
+    """``PENDING_PAYMENT`` → ``PENDING``; the order becomes ready to fulfil."""
+    order = get_order(scope, order_number, for_update=True)
+    if order.status != "PENDING_PAYMENT":
+        raise Conflict(
+            f"Sales order {order_number} is {order.status}; only a PENDING_PAYMENT order "
+            "can be marked paid"
+        )
+    order.status = "PENDING"
+    touch(order)
+    return order
+
+
+def cancel(scope: AccountScope, order_number: int, reason: str) -> SalesOrder:
+    """A customer-initiated cancellation of an order none of whose units has shipped: every
+    line item's ``cancelQuantity`` becomes its quantity and the reason is kept."""
+    reason = valid_cancel_reason(reason)
+    order = get_order(scope, order_number, for_update=True)
+    if order.status not in CANCELLABLE_STATUSES:
+        raise Conflict(
+            f"Sales order {order_number} is {order.status}; only PENDING_PAYMENT or PENDING "
+            "orders can be cancelled"
+        )
+    for item in order.items:
+        item.cancel_quantity = item.quantity
+    order.status = "CANCELLED"
+    order.cancel_reason = reason
+    touch(order)
+    return order
+
+
+def valid_cancel_reason(reason: str) -> str:
+    """1 to 200 characters after trimming, no control characters. Zentail checks reasons
+    against each channel's list; orders here carry no channel, so any such text is kept."""
+    reason = reason.strip()
+    if not 1 <= len(reason) <= MAX_CANCEL_REASON_LENGTH:
+        raise InvalidInput("reason", f"must be 1 to {MAX_CANCEL_REASON_LENGTH} characters")
+    if any(unicodedata.category(char) == "Cc" for char in reason):
+        raise InvalidInput("reason", "must not contain control characters")
+    return reason
 
 
 def list_orders(
@@ -137,7 +220,7 @@ def list_orders(
 ) -> list[SalesOrder]:
     """Orders sorted by last update, oldest first, then by id; ``after`` is the keyset
     cursor (the last row of the previous page). Returns up to ``limit`` rows."""
-    statement = scope.select(SalesOrder).options(selectinload(SalesOrder.items))
+    statement = scope.select(SalesOrder).options(*LOAD_DETAILS)
     if filters.statuses:
         statement = statement.where(SalesOrder.status.in_(filters.statuses))
     if filters.last_updated_from is not None:
@@ -147,9 +230,10 @@ def list_orders(
     if filters.channel_order_ids:
         statement = statement.where(SalesOrder.channel_order_id.in_(filters.channel_order_ids))
     if filters.warehouse_id is not None:
-        routed = select(SalesOrderItem.order_id).where(
-            SalesOrderItem.account_id == scope.account_id,
-            SalesOrderItem.warehouse_id == filters.warehouse_id,
+        routed = (
+            scope.select(SalesOrderItem)
+            .with_only_columns(SalesOrderItem.order_id)
+            .where(SalesOrderItem.warehouse_id == filters.warehouse_id)
         )
         statement = statement.where(SalesOrder.id.in_(routed))
     if after is not None:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -268,6 +269,9 @@ class SalesOrder(TenantOwned, Base):
     items: Mapped[list[SalesOrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="SalesOrderItem.id"
     )
+    packages: Mapped[list[Package]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="Package.id"
+    )
 
 
 class SalesOrderItem(TenantOwned, Base):
@@ -287,3 +291,121 @@ class SalesOrderItem(TenantOwned, Base):
     warehouse_id: Mapped[int | None] = mapped_column(Integer)
 
     order: Mapped[SalesOrder] = relationship(back_populates="items")
+
+
+class Warehouse(TenantOwned, Base):
+    """A warehouse of the account; ``unique_id`` is the partner's own identifier for it."""
+
+    __tablename__ = "warehouses"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unique_id: Mapped[str | None] = mapped_column(String(200))
+    can_update_inventory: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Listing(TenantOwned, Base):
+    """A product listing (a parent product); its variants are :class:`Product` rows."""
+
+    __tablename__ = "listings"
+    __table_args__ = (Index("ix_listings_account_updated", "account_id", "updated_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[str] = mapped_column(String(1000), default="")
+    category: Mapped[str | None] = mapped_column(String(200))
+    pivot_attributes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    primary_image: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    cpsia_warnings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prop65: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    variants: Mapped[list[Product]] = relationship(back_populates="listing", order_by="Product.id")
+
+
+class Product(TenantOwned, Base):
+    """A SKU of the account, with its inventory levels per warehouse."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        UniqueConstraint("account_id", "sku"),
+        Index("ix_products_account_inventory", "account_id", "last_inventory_update_ts", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    standard_product_id: Mapped[str | None] = mapped_column(String(64))
+    standard_product_id_type: Mapped[str | None] = mapped_column(String(8))
+    listing_id: Mapped[int | None] = mapped_column(
+        ForeignKey("listings.id", ondelete="SET NULL"), index=True
+    )
+    last_inventory_update_ts: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    listing: Mapped[Listing | None] = relationship(back_populates="variants")
+    levels: Mapped[list[InventoryLevel]] = relationship(
+        back_populates="product",
+        cascade="all, delete-orphan",
+        order_by="InventoryLevel.warehouse_id",
+    )
+
+
+class InventoryLevel(TenantOwned, Base):
+    """The available quantity of one product in one warehouse."""
+
+    __tablename__ = "inventory_levels"
+    __table_args__ = (UniqueConstraint("product_id", "warehouse_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    warehouse_id: Mapped[int] = mapped_column(
+        ForeignKey("warehouses.id", ondelete="CASCADE"), index=True
+    )
+    available_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    bin_location: Mapped[str | None] = mapped_column(String(200))
+    updated_ts: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="levels")
+    warehouse: Mapped[Warehouse] = relationship()
+
+
+class Package(TenantOwned, Base):
+    """A shipped package of a sales order (``fulfillmentPackageId`` is the partner's id)."""
+
+    __tablename__ = "packages"
+    __table_args__ = (UniqueConstraint("order_id", "fulfillment_package_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_orders.id", ondelete="CASCADE"))
+    fulfillment_package_id: Mapped[str] = mapped_column(String(200))
+    warehouse_id: Mapped[int | None] = mapped_column(
+        ForeignKey("warehouses.id", ondelete="SET NULL"), index=True
+    )
+    carrier: Mapped[str] = mapped_column(String(100))
+    tracking: Mapped[str] = mapped_column(String(200))
+    service_level: Mapped[str] = mapped_column(String(100))
+    ship_ts: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[SalesOrder] = relationship(back_populates="packages")
+    items: Mapped[list[PackageItem]] = relationship(
+        cascade="all, delete-orphan", order_by="PackageItem.id"
+    )
+
+
+class PackageItem(TenantOwned, Base):
+    """Units of one SKU in a package; they count as shipped on the order's line items."""
+
+    __tablename__ = "package_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package_id: Mapped[int] = mapped_column(
+        ForeignKey("packages.id", ondelete="CASCADE"), index=True
+    )
+    sku: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 17:29:44.264291
+Create Date: 2026-11-29 17:40:07.834476
 """
 
 from __future__ import annotations
@@ -94,6 +94,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_events_event"), ["event"], unique=False)
 
     op.create_table(
+        "listings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sku", sa.String(length=200), nullable=False),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("tags", sa.String(length=1000), nullable=False),
+        sa.Column("category", sa.String(length=200), nullable=True),
+        sa.Column("pivot_attributes", sa.JSON(), nullable=False),
+        sa.Column("primary_image", sa.JSON(), nullable=True),
+        sa.Column("cpsia_warnings", sa.JSON(), nullable=False),
+        sa.Column("prop65", sa.JSON(), nullable=True),
+        sa.Column("created_at", zentail.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", zentail.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_listings_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_listings")),
+    )
+    with op.batch_alter_table("listings", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_listings_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(
+            "ix_listings_account_updated", ["account_id", "updated_at", "id"], unique=False
+        )
+
+    op.create_table(
         "sales_orders",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("order_number", sa.BigInteger(), nullable=False),
@@ -157,6 +186,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_users_account_id"), ["account_id"], unique=False)
 
     op.create_table(
+        "warehouses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("unique_id", sa.String(length=200), nullable=True),
+        sa.Column("can_update_inventory", sa.Boolean(), nullable=False),
+        sa.Column("created_at", zentail.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_warehouses_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_warehouses")),
+        sa.UniqueConstraint("account_id", "name", name=op.f("uq_warehouses_account_id")),
+    )
+    with op.batch_alter_table("warehouses", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_warehouses_account_id"), ["account_id"], unique=False)
+
+    op.create_table(
         "installations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("app_id", sa.Integer(), nullable=False),
@@ -192,6 +241,85 @@ def upgrade() -> None:
             batch_op.f("ix_installations_account_id"), ["account_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_installations_app_id"), ["app_id"], unique=False)
+
+    op.create_table(
+        "packages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("fulfillment_package_id", sa.String(length=200), nullable=False),
+        sa.Column("warehouse_id", sa.Integer(), nullable=True),
+        sa.Column("carrier", sa.String(length=100), nullable=False),
+        sa.Column("tracking", sa.String(length=200), nullable=False),
+        sa.Column("service_level", sa.String(length=100), nullable=False),
+        sa.Column("ship_ts", zentail.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_packages_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["sales_orders.id"],
+            name=op.f("fk_packages_order_id_sales_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["warehouse_id"],
+            ["warehouses.id"],
+            name=op.f("fk_packages_warehouse_id_warehouses"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_packages")),
+        sa.UniqueConstraint(
+            "order_id", "fulfillment_package_id", name=op.f("uq_packages_order_id")
+        ),
+    )
+    with op.batch_alter_table("packages", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_packages_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_packages_warehouse_id"), ["warehouse_id"], unique=False
+        )
+
+    op.create_table(
+        "products",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sku", sa.String(length=200), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("standard_product_id", sa.String(length=64), nullable=True),
+        sa.Column("standard_product_id_type", sa.String(length=8), nullable=True),
+        sa.Column("listing_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "last_inventory_update_ts",
+            zentail.storage.models.UTCDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column("created_at", zentail.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_products_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["listing_id"],
+            ["listings.id"],
+            name=op.f("fk_products_listing_id_listings"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
+        sa.UniqueConstraint("account_id", "sku", name=op.f("uq_products_account_id")),
+    )
+    with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_products_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(
+            "ix_products_account_inventory",
+            ["account_id", "last_inventory_update_ts", "id"],
+            unique=False,
+        )
+        batch_op.create_index(batch_op.f("ix_products_listing_id"), ["listing_id"], unique=False)
 
     op.create_table(
         "sales_order_items",
@@ -275,6 +403,75 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "inventory_levels",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("warehouse_id", sa.Integer(), nullable=False),
+        sa.Column("available_quantity", sa.Integer(), nullable=False),
+        sa.Column("bin_location", sa.String(length=200), nullable=True),
+        sa.Column("updated_ts", zentail.storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_inventory_levels_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_inventory_levels_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["warehouse_id"],
+            ["warehouses.id"],
+            name=op.f("fk_inventory_levels_warehouse_id_warehouses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inventory_levels")),
+        sa.UniqueConstraint(
+            "product_id", "warehouse_id", name=op.f("uq_inventory_levels_product_id")
+        ),
+    )
+    with op.batch_alter_table("inventory_levels", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inventory_levels_account_id"), ["account_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_inventory_levels_warehouse_id"), ["warehouse_id"], unique=False
+        )
+
+    op.create_table(
+        "package_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("package_id", sa.Integer(), nullable=False),
+        sa.Column("sku", sa.String(length=200), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_package_items_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["package_id"],
+            ["packages.id"],
+            name=op.f("fk_package_items_package_id_packages"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_package_items")),
+    )
+    with op.batch_alter_table("package_items", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_package_items_account_id"), ["account_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_package_items_package_id"), ["package_id"], unique=False
+        )
+
+    op.create_table(
         "access_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
@@ -346,6 +543,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_access_tokens_account_id"))
 
     op.drop_table("access_tokens")
+    with op.batch_alter_table("package_items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_package_items_package_id"))
+        batch_op.drop_index(batch_op.f("ix_package_items_account_id"))
+
+    op.drop_table("package_items")
+    with op.batch_alter_table("inventory_levels", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inventory_levels_warehouse_id"))
+        batch_op.drop_index(batch_op.f("ix_inventory_levels_account_id"))
+
+    op.drop_table("inventory_levels")
     with op.batch_alter_table("authorization_codes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_authorization_codes_installation_id"))
         batch_op.drop_index(batch_op.f("ix_authorization_codes_expires_at"))
@@ -358,11 +565,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sales_order_items_account_id"))
 
     op.drop_table("sales_order_items")
+    with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_products_listing_id"))
+        batch_op.drop_index("ix_products_account_inventory")
+        batch_op.drop_index(batch_op.f("ix_products_account_id"))
+
+    op.drop_table("products")
+    with op.batch_alter_table("packages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_packages_warehouse_id"))
+        batch_op.drop_index(batch_op.f("ix_packages_account_id"))
+
+    op.drop_table("packages")
     with op.batch_alter_table("installations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_installations_app_id"))
         batch_op.drop_index(batch_op.f("ix_installations_account_id"))
 
     op.drop_table("installations")
+    with op.batch_alter_table("warehouses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_warehouses_account_id"))
+
+    op.drop_table("warehouses")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_users_account_id"))
 
@@ -373,6 +595,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sales_orders_account_id"))
 
     op.drop_table("sales_orders")
+    with op.batch_alter_table("listings", schema=None) as batch_op:
+        batch_op.drop_index("ix_listings_account_updated")
+        batch_op.drop_index(batch_op.f("ix_listings_account_id"))
+
+    op.drop_table("listings")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_events_event"))
         batch_op.drop_index(batch_op.f("ix_audit_events_at"))

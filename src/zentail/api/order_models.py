@@ -1,0 +1,198 @@
+"""Request and response bodies of ``/v1/salesOrder`` (zentail-api.md §4.3), and how an
+order is rendered. Field names follow Zentail's (camelCase; ``SKU`` on line items, ``sku``
+and ``service_level`` in packages, as its guides spell them)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from zentail.api import timestamps
+from zentail.api.query import MAX_ORDER_NUMBER, MAX_QUANTITY, Id, OptionalText, ShortText, Text
+from zentail.domain import orders, shipments
+from zentail.storage.models import Package, SalesOrder, SalesOrderItem
+
+OrderNumber = Annotated[int, Field(ge=1, le=MAX_ORDER_NUMBER)]
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: Text
+    address1: Text
+    address2: OptionalText | None = None
+    city: ShortText
+    state: ShortText
+    postalCode: Text  # noqa: N815
+    country: Text
+    phone: OptionalText | None = None
+
+
+class NewLineItem(BaseModel):
+    requestedSku: Text  # noqa: N815
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    unitPrice: Decimal = Field(ge=0, max_digits=14, decimal_places=2)  # noqa: N815
+    warehouseId: Id | None = Field(  # noqa: N815
+        default=None, description="The warehouse the line is routed to (optional)"
+    )
+
+
+class NewSalesOrder(BaseModel):
+    """The body of ``POST /v1/salesOrder``; ``integrationID`` is accepted and ignored."""
+
+    channelOrderId: Text  # noqa: N815
+    status: str = Field(description="PENDING or PENDING_PAYMENT")
+    orderTs: str = Field(description="ISO 8601 with a zone")  # noqa: N815
+    shippingAddress: Address  # noqa: N815
+    products: list[NewLineItem] = Field(min_length=1, max_length=500)
+    resellerCommission: Decimal | None = Field(  # noqa: N815
+        default=None, ge=0, max_digits=14, decimal_places=2
+    )
+    integrationID: Any = None  # noqa: N815
+
+    @field_validator("status")
+    @classmethod
+    def _creatable(cls, value: str) -> str:
+        if value not in orders.CREATABLE_STATUSES:
+            raise ValueError(f"must be one of {', '.join(orders.CREATABLE_STATUSES)}")
+        return value
+
+
+class CancelRequest(BaseModel):
+    reason: Text = Field(
+        description="Why the customer cancelled: a channel's reason code (e.g. Amazon's "
+        "BuyerCanceled) or free text"
+    )
+
+
+class PackageProduct(BaseModel):
+    sku: Text
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+
+
+class NewPackage(BaseModel):
+    orderNumber: OrderNumber  # noqa: N815
+    fulfillmentPackageId: Text = Field(  # noqa: N815
+        description="Your own id for the package; unique within the order"
+    )
+    warehouseId: Id  # noqa: N815
+    carrier: ShortText = Field(description="Free text; simple names (USPS, UPS, FedEx) work best")
+    tracking: Text
+    service_level: ShortText
+    products: list[PackageProduct] = Field(
+        default_factory=list,
+        max_length=500,
+        description="The units in the package; only these count as shipped",
+    )
+
+
+class ShipmentsRequest(BaseModel):
+    packages: list[NewPackage] = Field(min_length=1, max_length=shipments.MAX_PACKAGES)
+
+
+class LineItem(BaseModel):
+    lineItemId: int  # noqa: N815
+    status: str
+    requestedSku: str  # noqa: N815
+    SKU: str | None
+    quantity: int
+    unitPrice: float  # noqa: N815
+    cancelQuantity: int  # noqa: N815
+    shippedQuantity: int  # noqa: N815
+    warehouseId: int | None  # noqa: N815
+
+
+class PackageOut(BaseModel):
+    orderNumber: int  # noqa: N815
+    fulfillmentPackageId: str  # noqa: N815
+    warehouseId: int | None  # noqa: N815
+    carrier: str
+    tracking: str
+    service_level: str
+    shipTs: str  # noqa: N815
+    products: list[PackageProduct]
+
+
+class SalesOrderOut(BaseModel):
+    orderNumber: int  # noqa: N815
+    channelOrderId: str  # noqa: N815
+    status: str
+    orderTs: str  # noqa: N815
+    lastUpdatedTs: str  # noqa: N815
+    shippingAddress: dict[str, Any]  # noqa: N815
+    products: list[LineItem]
+    packages: list[PackageOut]
+    resellerCommission: float | None  # noqa: N815
+    cancelReason: str | None  # noqa: N815
+
+
+class OrderStatus(BaseModel):
+    orderNumber: int  # noqa: N815
+    status: str
+
+
+class ShipmentsResult(BaseModel):
+    results: list[PackageOut] = Field(description="The packages recorded, in request order")
+    orders: list[OrderStatus] = Field(description="Each order touched, with its new status")
+
+
+def line_status(order: SalesOrder, item: SalesOrderItem) -> str:
+    """A line's own status, a finer grain of the order's."""
+    open_units = item.quantity - item.cancel_quantity
+    if item.cancel_quantity >= item.quantity:
+        return "CANCELLED"
+    if item.shipped_quantity >= open_units:
+        return "SHIPPED"
+    if item.shipped_quantity:
+        return "PARTIALLY_SHIPPED"
+    return order.status if order.status in ("PENDING", "PENDING_PAYMENT") else "PENDING"
+
+
+def render_line(order: SalesOrder, item: SalesOrderItem) -> LineItem:
+    return LineItem(
+        lineItemId=item.line_item_id,
+        status=line_status(order, item),
+        requestedSku=item.requested_sku,
+        SKU=item.sku,
+        quantity=item.quantity,
+        unitPrice=float(item.unit_price),
+        cancelQuantity=item.cancel_quantity,
+        shippedQuantity=item.shipped_quantity,
+        warehouseId=item.warehouse_id,
+    )
+
+
+def render_package(order: SalesOrder, package: Package) -> PackageOut:
+    return PackageOut(
+        orderNumber=order.order_number,
+        fulfillmentPackageId=package.fulfillment_package_id,
+        warehouseId=package.warehouse_id,
+        carrier=package.carrier,
+        tracking=package.tracking,
+        service_level=package.service_level,
+        shipTs=timestamps.render(package.ship_ts),
+        products=[PackageProduct(sku=i.sku, quantity=i.quantity) for i in package.items],
+    )
+
+
+def render_order(order: SalesOrder, *, warehouse_id: int | None = None) -> SalesOrderOut:
+    """The order as the API shows it; with ``warehouse_id``, only the line items and
+    packages of that warehouse (Zentail's ``warehouseId`` filter)."""
+    items = [i for i in order.items if warehouse_id in (None, i.warehouse_id)]
+    packages = [p for p in order.packages if warehouse_id in (None, p.warehouse_id)]
+    return SalesOrderOut(
+        orderNumber=order.order_number,
+        channelOrderId=order.channel_order_id,
+        status=order.status,
+        orderTs=timestamps.render(order.order_ts),
+        lastUpdatedTs=timestamps.render(order.last_updated_ts),
+        shippingAddress=order.shipping_address,
+        products=[render_line(order, item) for item in items],
+        packages=[render_package(order, package) for package in packages],
+        resellerCommission=(
+            float(order.reseller_commission) if order.reseller_commission is not None else None
+        ),
+        cancelReason=order.cancel_reason,
+    )

@@ -1,0 +1,21 @@
+"""The web platform's routes, one module per concern. Every unsafe request on this router
+passes the CSRF check first (:func:`zentail.web.csrf.protect`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from zentail.web import csrf
+from zentail.web.routes import (
+    api_access,
+    audit,
+    auth,
+    catalog,
+    installed,
+    staff_accounts,
+    staff_apps,
+)
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
+for module in (auth, catalog, installed, api_access, staff_apps, staff_accounts, audit):
+    router.include_router(module.router)

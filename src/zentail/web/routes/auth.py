@@ -1,0 +1,86 @@
+"""Login and logout for account users and staff.
+
+Passwords are checked with argon2 and users are locked out after
+``login_max_failures`` consecutive failures (:func:`zentail.domain.users.authenticate`).
+Logging in starts a new session; logging out clears it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from starlette.requests import Request
+from starlette.responses import Response
+
+from zentail.domain import users
+from zentail.domain.actors import Actor
+from zentail.storage.models import User
+from zentail.web import pages
+from zentail.web.viewer import USER_KEY, end_session, platform_of, start_session
+
+router = APIRouter()
+HOME = "/apps"
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (never ``//host`` or a full URL): no open redirect."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return HOME
+    return target
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return pages.see_other(HOME if request.session.get(USER_KEY) else "/login")
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = HOME, expired: bool = False) -> Response:
+    return pages.render(request, "login.html", {"next": safe_next(next), "expired": expired})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form()] = HOME,
+) -> Response:
+    platform = platform_of(request)
+    settings = platform.settings
+    ip = request.client.host if request.client else None
+    actor = Actor(label=f"login:{email.strip().lower()[:150]}", source_ip=ip)
+    user: User | None = None
+    refused: users.LoginRefused | None = None
+    with platform.db.session(write=True) as session:
+        try:
+            user = users.authenticate(
+                session,
+                email=email,
+                password=password,
+                max_failures=settings.login_max_failures,
+                lockout_seconds=settings.login_lockout_seconds,
+                actor=actor,
+            )
+        except users.LoginRefused as error:
+            refused = error  # the failure count is committed with this unit of work
+    if user is None:
+        assert refused is not None
+        minutes = max(1, settings.login_lockout_seconds // 60)
+        message = (
+            f"Too many failed attempts: this login is locked. Try again in {minutes} minutes."
+            if refused.locked
+            else "Wrong e-mail or password."
+        )
+        context = {"next": safe_next(next), "email": email, "error": message}
+        return pages.render(request, "login.html", context, status=429 if refused.locked else 400)
+    start_session(request, user)
+    return pages.see_other(safe_next(next))
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    end_session(request)
+    pages.flash(request, "You have logged out.")
+    return pages.see_other("/login")
