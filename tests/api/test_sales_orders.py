@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import FastAPI
@@ -142,8 +141,5 @@ def test_a_write_is_committed_before_its_response_starts(
         "client": ("127.0.0.1", 1),
         "server": ("testserver", 80),
     }
-    # In a thread of its own: the browser tests' Playwright keeps an event loop running in
-    # this one for the whole session, and asyncio.run refuses to nest.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, unthrottled_app(scope, receive, send)).result()
+    asyncio.run(unthrottled_app(scope, receive, send))
     assert seen_at_response_start == [1]
