@@ -222,32 +222,44 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def start_live_server(settings: Settings, log_path: Path) -> Iterator[LiveServer]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = settings_env(settings) | {"ZENTAIL_ISSUER": base_url}
+def running_process(
+    command: list[str],
+    env: dict[str, str],
+    log_path: Path,
+    ready_url: str,
+    *,
+    cwd: Path | None = None,
+    start_timeout: float = 30,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start ``command`` (output to ``log_path``), wait until ``ready_url`` answers 200,
+    and stop it on exit."""
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "zentail", "serve", "--port", str(port), "--no-migrate"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_timeout
         while True:
             try:
-                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(ready_url, timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+                raise RuntimeError(f"{command[:4]} did not start:\n{log_path.read_text()}")
             time.sleep(0.1)
-        yield LiveServer(base_url, env, log_path)
+        yield process
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def start_live_server(settings: Settings, log_path: Path) -> Iterator[LiveServer]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = settings_env(settings) | {"ZENTAIL_ISSUER": base_url}
+    command = [sys.executable, "-m", "zentail", "serve", "--port", str(port), "--no-migrate"]
+    with running_process(command, env, log_path, f"{base_url}/healthz"):
+        yield LiveServer(base_url, env, log_path)

@@ -35,8 +35,10 @@ LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped: Playwright's sync API keeps an event loop running in the main thread
+    while it is open, which would break later tests that start their own loop."""
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium`")
     with sync_playwright() as playwright:

@@ -1,0 +1,1 @@
+"""Runnable examples that use zentail from the outside, as a partner would."""

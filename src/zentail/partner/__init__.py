@@ -1,0 +1,143 @@
+"""The partner SDK: verify the install callback, exchange its code, call the Open API.
+
+Needs only httpx (``pip install 'zentail[partner]'``); it never imports the platform's server
+packages. A typical partner backend::
+
+    from zentail import partner
+
+    app = partner.AppCredentials(client_id, client_secret, "https://you.example/oauth_callback")
+
+    # GET /oauth_callback?client_id=…&code=…&timestamp=…&hmac=…
+    callback = partner.verify_callback(str(request.url), app)        # InvalidCallback if forged
+    with partner.Client("https://api.zentail.example") as zentail:
+        token = zentail.call(partner.exchange_code(app, callback.code))
+    # store token.access_token for this Zentail account, then:
+    with partner.Client("https://api.zentail.example", token.access_token) as zentail:
+        for order in zentail.paginate(partner.list_sales_orders(status="PENDING")):
+            print(order["orderNumber"])
+
+Each endpoint is a function returning an :class:`Operation`; :class:`Client` and
+:class:`AsyncClient` run it (``call``) or walk its pages (``paginate``, ``pages``). Errors are
+one tree under :class:`ZentailError` (see ``zentail.partner._errors``). docs/sdk.md has more.
+"""
+
+from contextlib import suppress as _suppress
+
+from zentail.partner._callback import AppCredentials, InstallCallback, verify_callback
+from zentail.partner._client import AsyncClient, Client
+from zentail.partner._endpoints import (
+    Timestamp,
+    cancel_sales_order,
+    create_sales_order,
+    create_shipments,
+    get_inventory,
+    get_listing,
+    get_sales_order,
+    list_inventory,
+    list_listings,
+    list_sales_orders,
+    list_warehouses,
+    mark_paid,
+    update_inventory,
+)
+from zentail.partner._errors import (
+    ApiError,
+    FieldError,
+    InvalidCallback,
+    InvalidClient,
+    InvalidGrant,
+    RateLimited,
+    TokenExchangeError,
+    TransportError,
+    UnexpectedResponse,
+    ZentailError,
+)
+from zentail.partner._models import (
+    Address,
+    InventoryItem,
+    InventoryLevel,
+    InventoryUpdate,
+    InventoryUpdateResult,
+    LineItem,
+    Listing,
+    ListingImage,
+    ListingVariant,
+    NewLineItem,
+    NewSalesOrder,
+    OrderStatus,
+    OrderStatusChange,
+    Package,
+    PackageItem,
+    Prop65,
+    SalesOrder,
+    Shipment,
+    ShipmentsResult,
+    Warehouse,
+    WarehouseStock,
+)
+from zentail.partner._operation import Operation, Page
+from zentail.partner._retry import RetryPolicy
+from zentail.partner._token import AccessToken, basic_authorization, exchange_code
+
+__all__ = [
+    "AccessToken",
+    "Address",
+    "ApiError",
+    "AppCredentials",
+    "AsyncClient",
+    "Client",
+    "FieldError",
+    "InstallCallback",
+    "InvalidCallback",
+    "InvalidClient",
+    "InvalidGrant",
+    "InventoryItem",
+    "InventoryLevel",
+    "InventoryUpdate",
+    "InventoryUpdateResult",
+    "LineItem",
+    "Listing",
+    "ListingImage",
+    "ListingVariant",
+    "NewLineItem",
+    "NewSalesOrder",
+    "Operation",
+    "OrderStatus",
+    "OrderStatusChange",
+    "Package",
+    "PackageItem",
+    "Page",
+    "Prop65",
+    "RateLimited",
+    "RetryPolicy",
+    "SalesOrder",
+    "Shipment",
+    "ShipmentsResult",
+    "Timestamp",
+    "TokenExchangeError",
+    "TransportError",
+    "UnexpectedResponse",
+    "Warehouse",
+    "WarehouseStock",
+    "ZentailError",
+    "basic_authorization",
+    "cancel_sales_order",
+    "create_sales_order",
+    "create_shipments",
+    "exchange_code",
+    "get_inventory",
+    "get_listing",
+    "get_sales_order",
+    "list_inventory",
+    "list_listings",
+    "list_sales_orders",
+    "list_warehouses",
+    "mark_paid",
+    "update_inventory",
+    "verify_callback",
+]
+
+# Show the public path in reprs and tracebacks, as httpx does ("zentail.partner.Client").
+for _name in __all__:
+    with _suppress(AttributeError, TypeError):  # aliases (Literal[...], unions) keep theirs
+        globals()[_name].__module__ = __name__
