@@ -45,6 +45,7 @@ class TestAccount:
 
 @dataclass(frozen=True)
 class TestApp:
+    __test__ = False  # a data holder, not a test class
     id: int
     client_id: str
     client_secret: str
@@ -180,6 +181,17 @@ class LiveServer:
         return subprocess.run(
             [sys.executable, "-m", "zentail", *args],
             env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    def cli_with(self, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        """Like :meth:`cli`, with extra ``ZENTAIL_*`` settings for this one command."""
+        return subprocess.run(
+            [sys.executable, "-m", "zentail", *args],
+            env=self.env | env,
             capture_output=True,
             text=True,
             timeout=60,

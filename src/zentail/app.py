@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ok"})
 
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(oauth_routes.NoStoreMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=platform.keyring.digest("zentail/session-cookie"),

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
 
     client_auth_max_failures: int = Field(default=10, ge=1)
     client_auth_failure_window: int = Field(default=300, ge=1)
+    client_auth_max_failures_per_address: int = Field(default=100, ge=1)
 
     api_rate_per_second: float = Field(default=10.0, gt=0)
     api_rate_burst: int = Field(default=10, ge=1)
@@ -42,6 +43,7 @@ class Settings(BaseSettings):
 
     token_last_used_resolution: int = Field(default=60, ge=0)
     purge_batch_size: int = Field(default=1000, ge=1)
+    purge_retention: int = Field(default=7 * 24 * 3600, ge=0)
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

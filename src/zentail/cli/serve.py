@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import logging
+import logging.config
 
 import typer
 import uvicorn
 
 from zentail import demo
 from zentail.cli._app import app, platform
+from zentail.logging import logging_config
 from zentail.storage.migrate import upgrade
 
 
@@ -25,7 +26,8 @@ def serve(
     ),
 ) -> None:
     """Serve the platform: web UI, /v1/token and the Open API."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    log_config = logging_config()
+    logging.config.dictConfig(log_config)
     current = platform()
     if migrate:
         upgrade(current.settings.database_url)
@@ -44,6 +46,7 @@ def serve(
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        log_config=log_config,
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import io
 import ipaddress
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
@@ -56,11 +56,27 @@ def validate_redirect_uri(uri: str) -> str:
         raise InvalidInput(field, "must not have a fragment (RFC 6749 §3.1.2)")
     if parts.username is not None or parts.password is not None:
         raise InvalidInput(field, "must not contain user information")
+    _check_redirect_query(parts.query)
     if parts.scheme == "https":
         return uri
     if parts.scheme == "http" and _is_loopback(host):
         return uri
     raise InvalidInput(field, "must use https (http is allowed only for loopback hosts)")
+
+
+CALLBACK_PARAMETERS = frozenset({"client_id", "code", "timestamp", "hmac"})
+
+
+def _check_redirect_query(query: str) -> None:
+    """The install callback appends its own parameters and signs every parameter by name
+    (docs/callback-signature.md), so a registered query may neither use those names nor
+    repeat a name."""
+    names = [name for name, _ in parse_qsl(query, keep_blank_values=True)]
+    if len(names) != len(set(names)):
+        raise InvalidInput("redirect_uri", "must not repeat a query parameter")
+    reserved = sorted(CALLBACK_PARAMETERS.intersection(names))
+    if reserved:
+        raise InvalidInput("redirect_uri", f"must not use the query parameter {reserved[0]}")
 
 
 def _is_loopback(host: str) -> bool:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from zentail.domain import audit
+from zentail.domain import audit, tokens
 from zentail.domain.actors import Actor
 from zentail.domain.apps import valid_secrets
-from zentail.oauth.stores import Client, CodeGrant, Redemption
+from zentail.oauth.stores import Client, CodeGrant, Redemption, TokenRecord
 from zentail.storage.models import AccessToken, App, AuthorizationCode, Installation, utcnow
 
 
@@ -38,6 +39,44 @@ class SqlAuthorizationStore:
             client_id=client_id[:64],
             reason=reason,
         )
+
+    def record_throttled(self, client_id: str, bucket: str) -> None:
+        app_id = self.session.scalar(select(App.id).where(App.client_id == client_id))
+        audit.record(
+            self.session,
+            "client.throttled",
+            self.actor,
+            app_id=app_id,
+            client_id=client_id[:64],
+            bucket=bucket,
+        )
+
+    def find_token(self, digest: str, now: dt.datetime) -> TokenRecord | None:
+        row = self.session.execute(
+            select(AccessToken, App.status)
+            .outerjoin(App, App.id == AccessToken.app_id)
+            .where(AccessToken.digest == digest)
+        ).one_or_none()
+        if row is None:
+            return None
+        token, app_status = row
+        revoked = token.revoked_at is not None
+        expired = token.expires_at is not None and token.expires_at <= now
+        suspended = token.app_id is not None and app_status != "active"
+        return TokenRecord(
+            token_id=token.id,
+            app_id=token.app_id,
+            account_id=token.account_id,
+            scopes=token.scopes,
+            issued_at=token.created_at,
+            revoked=revoked,
+            active=not (revoked or expired or suspended),
+        )
+
+    def revoke_token(self, token: TokenRecord, reason: str) -> None:
+        row = self.session.get(AccessToken, token.token_id)
+        if row is not None:
+            tokens.revoke(self.session, row, actor=self.actor, reason=reason)
 
     def consume_code(self, digest: str, app_id: int, now: dt.datetime) -> Redemption:
         """``UPDATE … SET consumed_at WHERE … consumed_at IS NULL``: the database picks exactly
@@ -128,3 +167,50 @@ class SqlAuthorizationStore:
             kind="install",
         )
         return token.id
+
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    codes: int
+    tokens: int
+
+
+def purge_batch(
+    session: Session, *, now: dt.datetime, retention: int, batch_size: int
+) -> PurgeCounts:
+    """Delete at most ``batch_size`` dead codes and as many dead tokens (one unit of work).
+
+    Dead means: a code whose expiry, or a token whose revocation or expiry, is more than
+    ``retention`` seconds old. Keeping them that long lets a late replay still be detected and
+    audited. Call repeatedly until both counts are 0; each batch is short, so purging never
+    holds long locks.
+    """
+    cutoff = now - dt.timedelta(seconds=retention)
+    token_ids = list(
+        session.scalars(
+            select(AccessToken.id)
+            .where(
+                or_(
+                    AccessToken.revoked_at < cutoff,
+                    and_(AccessToken.expires_at.is_not(None), AccessToken.expires_at < cutoff),
+                )
+            )
+            .limit(batch_size)
+        )
+    )
+    if token_ids:
+        session.execute(delete(AccessToken).where(AccessToken.id.in_(token_ids)))
+    code_ids = list(
+        session.scalars(
+            select(AuthorizationCode.id)
+            .where(AuthorizationCode.expires_at < cutoff)
+            .limit(batch_size)
+        )
+    )
+    if code_ids:
+        # Live tokens keep working; they just no longer point at a code.
+        session.execute(
+            update(AccessToken).where(AccessToken.code_id.in_(code_ids)).values(code_id=None)
+        )
+        session.execute(delete(AuthorizationCode).where(AuthorizationCode.id.in_(code_ids)))
+    return PurgeCounts(codes=len(code_ids), tokens=len(token_ids))

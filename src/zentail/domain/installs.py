@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -92,7 +92,12 @@ def _redirect_url(keyring: crypto.Keyring, app: App, code: str, now: dt.datetime
         (s for s in map(keyring.unseal, (r.sealed for r in valid_secrets(app, now))) if s), None
     )
     if signing_secret is not None:
-        params[callback_signature.SIGNATURE_PARAM] = callback_signature.sign(params, signing_secret)
+        # The signature covers every parameter the partner will see, the registered URI's
+        # own query included (docs/callback-signature.md).
+        registered = dict(parse_qsl(urlsplit(app.redirect_uri).query, keep_blank_values=True))
+        params[callback_signature.SIGNATURE_PARAM] = callback_signature.sign(
+            registered | params, signing_secret
+        )
     separator = "&" if "?" in app.redirect_uri else "?"
     return f"{app.redirect_uri}{separator}{urlencode(params)}"
 

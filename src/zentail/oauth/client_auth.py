@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
@@ -21,6 +22,9 @@ BASIC = "client_secret_basic"
 POST = "client_secret_post"
 SUPPORTED_METHODS = (BASIC, POST)
 _UNKNOWN_CLIENT_DIGEST = "0" * 64
+# Any client ID this server issues or registers: printable ASCII, bounded. Anything else is
+# answered as an unknown client without reaching the database.
+_PLAUSIBLE_CLIENT_ID = re.compile(r"^[\x20-\x7E]{1,128}$")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,13 @@ def parse_basic(header_value: str) -> tuple[str, str]:
 
 def extract(authorization: str | None, params: Mapping[str, str]) -> PresentedCredentials:
     """Find the one set of client credentials in the request (RFC 6749 §2.3)."""
+    credentials = _presented(authorization, params)
+    if not _PLAUSIBLE_CLIENT_ID.match(credentials.client_id):
+        raise InvalidClient()
+    return credentials
+
+
+def _presented(authorization: str | None, params: Mapping[str, str]) -> PresentedCredentials:
     body_secret = params.get("client_secret")
     body_client_id = params.get("client_id")
     if authorization:

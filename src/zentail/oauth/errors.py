@@ -41,6 +41,27 @@ class InvalidRequest(OAuth2Error):
     error = "invalid_request"
 
 
+class MethodNotAllowed(OAuth2Error):
+    """Anything but ``POST`` at a client-authenticated endpoint: 405 with ``Allow: POST``
+    ("The client MUST use the HTTP POST method", RFC 6749 §3.2)."""
+
+    error = "invalid_request"
+    status_code = 405
+
+    def __init__(self) -> None:
+        super().__init__("Use POST", headers={"Allow": "POST"})
+
+
+class RequestTooLarge(OAuth2Error):
+    """A body larger than any legitimate request to these endpoints (RFC 9110 §15.5.14)."""
+
+    error = "invalid_request"
+    status_code = 413
+
+    def __init__(self) -> None:
+        super().__init__("The request body is too large")
+
+
 class InvalidClient(OAuth2Error):
     """Client authentication failed: 401 with a ``Basic`` challenge (RFC 6749 §5.2)."""
 
@@ -65,6 +86,13 @@ class UnsupportedGrantType(OAuth2Error):
 
 class InvalidScope(OAuth2Error):
     error = "invalid_scope"
+
+
+class ServerError(OAuth2Error):
+    """An unexpected failure, answered in the endpoint's own error shape (no details)."""
+
+    error = "server_error"
+    status_code = 500
 
 
 class SlowDown(OAuth2Error):

@@ -1,56 +1,234 @@
-"""HTTP adapter for the authorization server's endpoints (Starlette)."""
+"""HTTP adapter for the authorization server's endpoints (Starlette).
+
+Each client-authenticated endpoint runs in one write unit of work with the client throttle
+wired in through ``before_authentication``; :class:`NoStoreMiddleware` guarantees the
+``no-store`` headers and the RFC 6749 error shape on every response of those paths, including
+the framework's own errors.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zentail.domain.actors import Actor
 from zentail.domain.authorization import SqlAuthorizationStore
-from zentail.oauth import token_endpoint
+from zentail.oauth import introspection, metadata, revocation, token_endpoint
+from zentail.oauth.client_auth import PresentedCredentials
+from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, error_result, require_post
+from zentail.oauth.errors import (
+    NO_STORE_HEADERS,
+    InvalidClient,
+    OAuth2Error,
+    RequestTooLarge,
+    ServerError,
+)
+from zentail.oauth.throttle import ClientAuthThrottle
 from zentail.platform import Platform
 from zentail.storage.models import utcnow
 
 log = logging.getLogger("zentail.oauth")
+
+CLIENT_AUTHENTICATED_PATHS = frozenset(
+    {metadata.TOKEN_PATH, metadata.REVOCATION_PATH, metadata.INTROSPECTION_PATH}
+)
+
+# A token, revocation or introspection request is a few hundred bytes; refuse to buffer more.
+MAX_BODY_BYTES = 16 * 1024
+
+Hook = Callable[[PresentedCredentials], None]
+Endpoint = Callable[[OAuthHttpRequest, SqlAuthorizationStore, Platform, Hook], EndpointResult]
 
 
 def source_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-async def token(request: Request) -> JSONResponse:
-    """``POST /v1/token``: RFC 6749 §4.1.3 token request."""
-    platform: Platform = request.app.state.platform
-    http_request = token_endpoint.TokenHttpRequest(
+def throttle_for(platform: Platform) -> ClientAuthThrottle:
+    settings = platform.settings
+    return ClientAuthThrottle(
+        platform.limiter,
+        max_failures=settings.client_auth_max_failures,
+        max_failures_per_address=settings.client_auth_max_failures_per_address,
+        window=settings.client_auth_failure_window,
+    )
+
+
+async def _bounded_body(request: Request) -> bytes:
+    """The body, read no further than :data:`MAX_BODY_BYTES`."""
+    if request.method != "POST":
+        return b""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise RequestTooLarge()
+    return bytes(body)
+
+
+async def _oauth_request(request: Request) -> OAuthHttpRequest:
+    return OAuthHttpRequest(
         method=request.method,
         content_type=request.headers.get("content-type"),
         query_string=request.scope.get("query_string", b""),
-        body=await request.body(),
+        body=await _bounded_body(request),
         authorization=request.headers.get("authorization"),
     )
-    ip = source_ip(request)
 
-    def process() -> token_endpoint.TokenResult:
-        with platform.db.session(write=True) as session:
-            store = SqlAuthorizationStore(session, Actor(label="client", source_ip=ip))
-            return token_endpoint.handle(
-                http_request, clients=store, codes=store, keyring=platform.keyring, now=utcnow
-            )
 
-    result = await run_in_threadpool(process)
-    client_id = result.client.client_id if result.client else None
-    log.info(
-        "token request client_id=%s status=%s error=%s source_ip=%s",
-        client_id,
-        result.status,
-        result.body.get("error"),
-        ip,
+def _run(
+    platform: Platform, ip: str | None, endpoint: Endpoint, http_request: OAuthHttpRequest
+) -> EndpointResult:
+    """One unit of work: authenticate behind the throttle, run the endpoint, count failures."""
+    throttle = throttle_for(platform)
+    presented: list[PresentedCredentials] = []
+    with platform.db.session(write=True) as session:
+        store = SqlAuthorizationStore(session, Actor(label="client", source_ip=ip))
+
+        def before_authentication(credentials: PresentedCredentials) -> None:
+            presented.append(credentials)
+            store.actor = Actor(label=f"client:{credentials.client_id[:64]}", source_ip=ip)
+            refusal = throttle.blocked_by(credentials.client_id, ip)
+            if refusal is not None:
+                store.record_throttled(credentials.client_id, refusal.bucket)
+                raise refusal.error()
+
+        result = endpoint(http_request, store, platform, before_authentication)
+    if isinstance(result.error, InvalidClient):
+        throttle.record_failure(presented[0].client_id if presented else None, ip)
+    return result
+
+
+def _route(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[JSONResponse]]:
+    async def handler(request: Request) -> JSONResponse:
+        platform: Platform = request.app.state.platform
+        ip = source_ip(request)
+        try:
+            http_request = await _oauth_request(request)
+            require_post(http_request)  # refused before any database work
+        except OAuth2Error as error:
+            result = error_result(error, None)
+        else:
+            result = await run_in_threadpool(_run, platform, ip, endpoint, http_request)
+        log.info(
+            "%s request client_id=%s status=%s error=%s source_ip=%s",
+            name,
+            result.client.client_id if result.client else None,
+            result.status,
+            result.body.get("error"),
+            ip,
+        )
+        return JSONResponse(result.body, status_code=result.status, headers=result.headers)
+
+    handler.__name__ = name
+    return handler
+
+
+def _token(
+    http_request: OAuthHttpRequest,
+    store: SqlAuthorizationStore,
+    platform: Platform,
+    hook: Hook,
+) -> EndpointResult:
+    return token_endpoint.handle(
+        http_request,
+        clients=store,
+        codes=store,
+        keyring=platform.keyring,
+        now=utcnow,
+        before_authentication=hook,
     )
-    return JSONResponse(result.body, status_code=result.status, headers=result.headers)
 
 
-routes = [Route("/v1/token", token, methods=["POST"])]
+def _revoke(
+    http_request: OAuthHttpRequest,
+    store: SqlAuthorizationStore,
+    platform: Platform,
+    hook: Hook,
+) -> EndpointResult:
+    return revocation.handle(
+        http_request,
+        clients=store,
+        tokens=store,
+        keyring=platform.keyring,
+        now=utcnow,
+        before_authentication=hook,
+    )
+
+
+def _introspect(
+    http_request: OAuthHttpRequest,
+    store: SqlAuthorizationStore,
+    platform: Platform,
+    hook: Hook,
+) -> EndpointResult:
+    return introspection.handle(
+        http_request,
+        clients=store,
+        tokens=store,
+        keyring=platform.keyring,
+        now=utcnow,
+        before_authentication=hook,
+    )
+
+
+async def server_metadata(request: Request) -> JSONResponse:
+    """RFC 8414 §3: the metadata document, as JSON."""
+    platform: Platform = request.app.state.platform
+    return JSONResponse(metadata.document(platform.settings.issuer))
+
+
+class NoStoreMiddleware:
+    """On the client-authenticated paths, every response carries ``Cache-Control: no-store``
+    and ``Pragma: no-cache`` (RFC 6749 §5.1, §5.2), whoever produced it, and an unexpected
+    exception is answered ``500 {"error": "server_error"}`` rather than an HTML page."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in CLIENT_AUTHENTICATED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_no_store(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                for name, value in NO_STORE_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_no_store)
+        except Exception:
+            log.exception("unexpected error on %s", scope["path"])
+            if started:
+                raise
+            error = ServerError()
+            body = json.dumps(error.body()).encode()
+            headers = [(k.lower().encode(), v.encode()) for k, v in error.headers().items()]
+            headers.append((b"content-type", b"application/json"))
+            await send({"type": "http.response.start", "status": 500, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+
+# Every method reaches the endpoint, which answers all but POST with its own 405 (RFC 6749 §3.2).
+ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+routes = [
+    Route(metadata.TOKEN_PATH, _route(_token, "token"), methods=ANY_METHOD),
+    Route(metadata.REVOCATION_PATH, _route(_revoke, "revocation"), methods=ANY_METHOD),
+    Route(metadata.INTROSPECTION_PATH, _route(_introspect, "introspection"), methods=ANY_METHOD),
+    Route(metadata.PATH, server_metadata, methods=["GET"]),
+]

@@ -45,10 +45,30 @@ class Redemption:
     first_use: bool
 
 
+@dataclass(frozen=True)
+class TokenRecord:
+    """An access token as revocation (RFC 7009) and introspection (RFC 7662) see it.
+
+    ``active`` is the API's own verdict: not revoked, not expired, and its app not suspended.
+    """
+
+    token_id: int
+    app_id: int | None
+    account_id: int
+    scopes: str
+    issued_at: dt.datetime
+    revoked: bool
+    active: bool
+
+
 class ClientStore(Protocol):
     def find_client(self, client_id: str) -> Client | None: ...
 
     def record_auth_failure(self, client_id: str, reason: str) -> None: ...
+
+    def record_throttled(self, client_id: str, bucket: str) -> None:
+        """Audit that a client authentication was refused by the brute-force throttle."""
+        ...
 
 
 class AuthorizationCodeStore(Protocol):
@@ -62,4 +82,12 @@ class AuthorizationCodeStore(Protocol):
 
     def issue_token(self, grant: CodeGrant, token_digest: str) -> int:
         """Store a new install token for the grant's installation, revoking its previous one."""
+        ...
+
+
+class TokenStore(Protocol):
+    def find_token(self, digest: str, now: dt.datetime) -> TokenRecord | None: ...
+
+    def revoke_token(self, token: TokenRecord, reason: str) -> None:
+        """Revoke the token at once (idempotent) and audit it."""
         ...
