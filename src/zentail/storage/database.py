@@ -48,19 +48,28 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 def create_db_engine(url: str, *, pooled: bool = True) -> Engine:
-    """An engine for ``url``; ``pooled=False`` for one-shot work such as migrations."""
+    """An engine for ``url``; ``pooled=False`` for one-shot work such as migrations.
+
+    ``hide_parameters``: a database error never carries bound values (digests, e-mail
+    addresses) into exception messages or logs.
+    """
     url = normalize_url(url)
     if url.startswith("sqlite"):
         options: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **options
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+            **options,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if not pooled:
-        return create_engine(url, poolclass=NullPool)
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return create_engine(url, poolclass=NullPool, hide_parameters=True)
+    return create_engine(
+        url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 class Database:
