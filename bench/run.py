@@ -6,7 +6,9 @@ Starts a bare Starlette app and ``zentail serve`` (2 uvicorn workers each), seed
 an installed app, orders and N active tokens, then runs wrk (2 threads) against:
 
 - the bare endpoint (no auth, no database): the reference;
-- ``GET /v1/salesOrder/{orderNumber}``: one authenticated API read;
+- ``GET /v1/warehouses``: the smallest authenticated API read (token check, rate limit, one
+  short query);
+- ``GET /v1/salesOrder/{orderNumber}``: one order with its lines and packages;
 - ``GET /v1/salesOrder?pageLength=25``: a page of 25 sales orders;
 - ``POST /v1/token``: code exchanges, each with a fresh code.
 
@@ -105,7 +107,7 @@ def seed_bench(platform: Platform, tokens: int, codes: int) -> tuple[str, int, s
                 kind="account",
                 account_id=summary.account_id,
                 label="bench",
-                scopes="salesOrder:read salesOrder:write",
+                scopes="salesOrder:read salesOrder:write warehouse:read",
             )
         )
     batch = 20_000
@@ -225,6 +227,9 @@ def main() -> None:
         rows = {
             "bare Starlette endpoint (reference)": wrk(
                 f"http://127.0.0.1:{args.port + 1}/v1/bare", args
+            ),
+            "GET /v1/warehouses (smallest authenticated read)": wrk(
+                f"{base}/v1/warehouses", args, *auth
             ),
             "GET /v1/salesOrder/{orderNumber} (authenticated read)": wrk(
                 f"{base}/v1/salesOrder/{order_number}", args, *auth
