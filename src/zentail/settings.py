@@ -39,6 +39,7 @@ class Settings(BaseSettings):
 
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=900, ge=1)
+    login_max_failures_per_address: int = Field(default=50, ge=1)
     session_max_age: int = Field(default=8 * 3600, ge=60)
 
     token_last_used_resolution: int = Field(default=60, ge=0)

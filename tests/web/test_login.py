@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.support import World
+from tests.support import PASSWORD, World
 from tests.web.pages import csrf_token, log_in, submit
 from zentail.app import create_app
+from zentail.platform import Platform
 from zentail.settings import Settings
 
 
@@ -72,6 +75,43 @@ def test_logout_ends_the_session(client: TestClient, world: World) -> None:
     assert answer.headers["location"] == "/login"
     assert client.get("/apps", follow_redirects=False).status_code == 303
     assert "You have logged out" in client.get("/login").text
+
+
+def test_logout_also_ends_a_copy_of_the_session_cookie(
+    app: FastAPI, client: TestClient, world: World
+) -> None:
+    account = world.account()
+    log_in(client, account.admin_email)
+    stolen = client.cookies.get("zentail_session")
+    assert stolen
+    submit(client, "/apps", "/logout")
+    with TestClient(app, base_url="http://testserver") as other:
+        other.cookies.set("zentail_session", stolen)
+        answer = other.get("/apps", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/login")
+
+
+def test_failed_logins_from_one_address_are_throttled_whatever_the_email(
+    app: FastAPI, platform: Platform, world: World
+) -> None:
+    account = world.account()
+    limit = platform.settings.login_max_failures_per_address
+    address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    with TestClient(app, base_url="http://testserver", client=(address, 40000)) as client:
+        for attempt in range(limit):
+            wrong = submit(
+                client,
+                "/login",
+                "/login",
+                {"email": f"nobody-{attempt}@example.com", "password": "wrong-password"},
+            )
+            assert wrong.status_code == 400
+        throttled = submit(
+            client, "/login", "/login", {"email": account.admin_email, "password": PASSWORD}
+        )
+    assert throttled.status_code == 429
+    assert "Too many failed logins" in throttled.text
 
 
 def test_an_unreadable_or_expired_session_cookie_asks_to_log_in_again(

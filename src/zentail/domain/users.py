@@ -112,3 +112,10 @@ def list_users(session: Session, *, account_id: int | None = None) -> list[User]
     if account_id is not None:
         statement = statement.where(User.account_id == account_id)
     return list(session.scalars(statement))
+
+
+def end_all_sessions(session: Session, user_id: int) -> None:
+    """Invalidate every web session of the user (signed cookies carry the epoch)."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.session_epoch += 1

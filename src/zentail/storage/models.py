@@ -107,6 +107,8 @@ class User(Base):
     )
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None]
+    # Part of every web session; bumping it (logout) ends all of the user's sessions at once.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     account: Mapped[Account | None] = relationship()

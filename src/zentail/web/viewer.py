@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import Request
 
+from zentail.domain import users
 from zentail.domain.actors import Actor
 from zentail.platform import Platform
 from zentail.storage.models import Account, User
@@ -19,6 +20,7 @@ from zentail.web import csrf
 from zentail.web.errors import LoginRequired, PageError
 
 USER_KEY = "user_id"
+EPOCH_KEY = "epoch"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ def start_session(request: Request, user: User) -> None:
     token, against session fixation."""
     request.session.clear()
     request.session[USER_KEY] = user.id
+    request.session[EPOCH_KEY] = user.session_epoch
     csrf.renew(request)
 
 
@@ -67,14 +70,25 @@ def end_session(request: Request) -> None:
     request.session.clear()
 
 
+def log_out(request: Request) -> None:
+    """End this session and, server-side, every other session of the same user: the session
+    is a signed cookie, so a copy of it would otherwise stay valid until it expires."""
+    user_id = request.session.get(USER_KEY)
+    if isinstance(user_id, int):
+        with platform_of(request).db.session(write=True) as session:
+            users.end_all_sessions(session, user_id)
+    end_session(request)
+
+
 def current_viewer(request: Request) -> Viewer:
-    """The logged-in user, or :class:`LoginRequired`. A user deleted since login is logged out."""
+    """The logged-in user, or :class:`LoginRequired`. A user deleted since login, or whose
+    sessions were ended (logout elsewhere), is logged out."""
     user_id = request.session.get(USER_KEY)
     if not isinstance(user_id, int):
         raise LoginRequired
     with platform_of(request).db.session() as session:
         user = session.get(User, user_id)
-        if user is None:
+        if user is None or request.session.get(EPOCH_KEY) != user.session_epoch:
             end_session(request)
             raise LoginRequired
         account = session.get(Account, user.account_id) if user.account_id else None

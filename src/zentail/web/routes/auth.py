@@ -15,9 +15,10 @@ from starlette.responses import Response
 
 from zentail.domain import users
 from zentail.domain.actors import Actor
+from zentail.platform import Platform
 from zentail.storage.models import User
 from zentail.web import pages
-from zentail.web.viewer import USER_KEY, end_session, platform_of, start_session
+from zentail.web.viewer import USER_KEY, log_out, platform_of, start_session
 
 router = APIRouter()
 HOME = "/apps"
@@ -51,6 +52,8 @@ def login(
     settings = platform.settings
     ip = request.client.host if request.client else None
     actor = Actor(label=f"login:{email.strip().lower()[:150]}", source_ip=ip)
+    if not login_attempt_allowed(platform, ip, record=False):
+        return address_throttled(request, next, email)
     user: User | None = None
     refused: users.LoginRefused | None = None
     with platform.db.session(write=True) as session:
@@ -67,6 +70,7 @@ def login(
             refused = error  # the failure count is committed with this unit of work
     if user is None:
         assert refused is not None
+        login_attempt_allowed(platform, ip, record=True)
         minutes = max(1, settings.login_lockout_seconds // 60)
         message = (
             f"Too many failed attempts: this login is locked. Try again in {minutes} minutes."
@@ -79,8 +83,28 @@ def login(
     return pages.see_other(safe_next(next))
 
 
+def login_attempt_allowed(platform: Platform, ip: str | None, *, record: bool) -> bool:
+    """The per-address failure bucket: ``login_max_failures_per_address`` failures per
+    ``login_lockout_seconds``, whatever the e-mail, so that one address cannot try passwords
+    across many users (the per-user lockout alone would not stop that)."""
+    settings = platform.settings
+    decision = platform.limiter.acquire(
+        f"login-failures:address:{ip or 'unknown'}",
+        rate=settings.login_max_failures_per_address / settings.login_lockout_seconds,
+        burst=settings.login_max_failures_per_address,
+        record=record,
+    )
+    return decision.allowed
+
+
+def address_throttled(request: Request, next: str, email: str) -> Response:
+    message = "Too many failed logins from your network. Try again later."
+    context = {"next": safe_next(next), "email": email, "error": message}
+    return pages.render(request, "login.html", context, status=429)
+
+
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    end_session(request)
+    log_out(request)
     pages.flash(request, "You have logged out.")
     return pages.see_other("/login")

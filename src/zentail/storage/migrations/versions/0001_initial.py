@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 17:40:07.834476
+Create Date: 2026-11-29 19:20:01.689981
 """
 
 from __future__ import annotations
@@ -172,6 +172,7 @@ def upgrade() -> None:
         sa.Column("account_id", sa.Integer(), nullable=True),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column("locked_until", zentail.storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("session_epoch", sa.Integer(), server_default="0", nullable=False),
         sa.Column("created_at", zentail.storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
