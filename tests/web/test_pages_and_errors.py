@@ -3,6 +3,7 @@ details on the API; never a stack trace."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.support import World
@@ -61,6 +62,24 @@ def test_a_malformed_form_is_a_400_page_not_a_stack_trace(client: TestClient, wo
     assert answer.status_code == 400
     assert answer.headers["content-type"].startswith("text/html")
     assert "Some form fields are missing or invalid" in answer.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/installed?account=99999999999999999999",
+        "/audit?account=99999999999999999999",
+        "/staff/accounts/99999999999999999999",
+        "/apps?account=0",
+    ],
+)
+def test_an_id_beyond_any_row_is_a_400_page_not_a_database_error(
+    client: TestClient, world: World, path: str
+) -> None:
+    log_in(client, world.user(None))
+    answer = client.get(path)
+    assert answer.status_code == 400
+    assert answer.headers["content-type"].startswith("text/html")
 
 
 def test_an_unexpected_error_is_a_plain_page_or_problem_never_a_trace(settings: Settings) -> None:

@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints
 
 from zentail.api import timestamps
 from zentail.domain.errors import InvalidInput
+from zentail.storage.models import MAX_ROW_ID
 
 MAX_LIST_VALUES = 100
 
@@ -56,7 +57,7 @@ def last_updated(
 # Every text input refuses control characters (PostgreSQL cannot even store NUL), and every
 # id is bounded to what its column holds, so odd input is a 400, never a database error.
 NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]*$"
-MAX_ID = 2_147_483_647
+MAX_ID = MAX_ROW_ID
 MAX_ORDER_NUMBER = 9_223_372_036_854_775_807
 MAX_QUANTITY = 1_000_000
 

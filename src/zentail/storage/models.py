@@ -39,6 +39,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest value an ``Integer`` key column holds on every backend (PostgreSQL's int4).
+# Edges bound incoming ids by it, so an absurd id is a 4xx, never a database error.
+MAX_ROW_ID = 2_147_483_647
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

@@ -20,6 +20,7 @@ from zentail.storage.models import AccessToken
 from zentail.storage.tenancy import AccountScope
 from zentail.web import pages
 from zentail.web.errors import PageError
+from zentail.web.params import RowIdPath
 from zentail.web.viewer import AccountAdmin, Viewer, platform_of
 
 router = APIRouter()
@@ -73,14 +74,14 @@ def find_token(scope: AccountScope, token_id: int) -> AccessToken:
 
 
 @router.get("/api-access/tokens/{token_id}/revoke")
-def confirm_revoke(request: Request, token_id: int, viewer: AccountAdmin) -> Response:
+def confirm_revoke(request: Request, token_id: RowIdPath, viewer: AccountAdmin) -> Response:
     with platform_of(request).db.session() as session:
         token = find_token(account_scope_of(viewer, session), token_id)
         return pages.render(request, "revoke_token.html", {"token": token})
 
 
 @router.post("/api-access/tokens/{token_id}/revoke")
-def revoke(request: Request, token_id: int, viewer: AccountAdmin) -> Response:
+def revoke(request: Request, token_id: RowIdPath, viewer: AccountAdmin) -> Response:
     with platform_of(request).db.session(write=True) as session:
         scope = account_scope_of(viewer, session)
         token = find_token(scope, token_id)

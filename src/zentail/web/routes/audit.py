@@ -12,6 +12,7 @@ from zentail.domain import audit
 from zentail.storage.models import Account, App
 from zentail.web import pages
 from zentail.web.errors import PageError
+from zentail.web.params import AccountQuery
 from zentail.web.viewer import AnyViewer, platform_of
 
 router = APIRouter()
@@ -24,7 +25,7 @@ def audit_log(
     viewer: AnyViewer,
     event: str = "",
     app: str = "",
-    account: int | None = None,
+    account: AccountQuery = None,
 ) -> Response:
     """Filters: ``event`` name, ``app`` client ID, ``account`` ID (staff only)."""
     if not (viewer.is_staff or viewer.is_account_admin):

@@ -7,9 +7,7 @@ registered redirect URI, and to nothing else.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,6 +17,7 @@ from zentail.domain.scopes import describe
 from zentail.storage.models import Installation
 from zentail.storage.tenancy import AccountScope
 from zentail.web import logos, pages
+from zentail.web.params import AccountForm, AccountQuery
 from zentail.web.viewer import AnyViewer, Installer, Viewer, acting_account, platform_of
 
 router = APIRouter()
@@ -38,7 +37,7 @@ def installed_app_ids(session: Session, viewer: Viewer) -> set[int]:
 
 
 @router.get("/apps")
-def catalog(request: Request, viewer: AnyViewer, account: int | None = None) -> Response:
+def catalog(request: Request, viewer: AnyViewer, account: AccountQuery = None) -> Response:
     """Active apps for account users; every app, with its status, for staff."""
     with platform_of(request).db.session() as session:
         rows = apps.list_apps(session, active_only=not viewer.is_staff)
@@ -52,7 +51,7 @@ def catalog(request: Request, viewer: AnyViewer, account: int | None = None) -> 
 
 @router.get("/apps/{client_id}")
 def app_page(
-    request: Request, client_id: str, viewer: AnyViewer, account: int | None = None
+    request: Request, client_id: str, viewer: AnyViewer, account: AccountQuery = None
 ) -> Response:
     """Logo, name, description and, in plain words, what the app will be able to do."""
     with platform_of(request).db.session() as session:
@@ -79,7 +78,7 @@ def install(
     request: Request,
     client_id: str,
     viewer: Installer,
-    account_id: Annotated[int | None, Form()] = None,
+    account_id: AccountForm = None,
 ) -> Response:
     """Consent given: install on the account and send the browser to the partner (303)."""
     platform = platform_of(request)

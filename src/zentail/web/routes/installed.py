@@ -6,9 +6,7 @@ Account users see their own account; staff pass ``?account=ID``.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,6 +14,7 @@ from zentail.domain import accounts, apps, installs
 from zentail.domain.scopes import describe
 from zentail.storage.tenancy import AccountScope
 from zentail.web import pages
+from zentail.web.params import AccountForm, AccountQuery
 from zentail.web.viewer import AnyViewer, Installer, Viewer, acting_account, platform_of
 
 router = APIRouter()
@@ -26,7 +25,7 @@ def installed_url(viewer: Viewer, account_id: int) -> str:
 
 
 @router.get("/installed")
-def installed(request: Request, viewer: AnyViewer, account: int | None = None) -> Response:
+def installed(request: Request, viewer: AnyViewer, account: AccountQuery = None) -> Response:
     target = acting_account(viewer, account)
     with platform_of(request).db.session() as session:
         context = {
@@ -43,7 +42,7 @@ def installed(request: Request, viewer: AnyViewer, account: int | None = None) -
 
 @router.get("/installed/{client_id}/uninstall")
 def confirm_uninstall(
-    request: Request, client_id: str, viewer: Installer, account: int | None = None
+    request: Request, client_id: str, viewer: Installer, account: AccountQuery = None
 ) -> Response:
     target = acting_account(viewer, account)
     with platform_of(request).db.session() as session:
@@ -62,7 +61,7 @@ def uninstall(
     request: Request,
     client_id: str,
     viewer: Installer,
-    account_id: Annotated[int | None, Form()] = None,
+    account_id: AccountForm = None,
 ) -> Response:
     target = acting_account(viewer, account_id)
     with platform_of(request).db.session(write=True) as session:

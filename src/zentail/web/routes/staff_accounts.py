@@ -15,6 +15,7 @@ from zentail.domain import accounts, installs, users
 from zentail.domain.errors import Conflict, InvalidInput
 from zentail.storage.tenancy import AccountScope
 from zentail.web import pages
+from zentail.web.params import RowIdPath
 from zentail.web.viewer import Staff, platform_of
 
 router = APIRouter(prefix="/staff/accounts")
@@ -89,7 +90,7 @@ def account_context(session: Session, account_id: int, **extra: Any) -> dict[str
 
 
 @router.get("/{account_id}")
-def account_detail(request: Request, account_id: int, viewer: Staff) -> Response:
+def account_detail(request: Request, account_id: RowIdPath, viewer: Staff) -> Response:
     with platform_of(request).db.session() as session:
         return pages.render(request, "staff/account.html", account_context(session, account_id))
 
@@ -97,7 +98,7 @@ def account_detail(request: Request, account_id: int, viewer: Staff) -> Response
 @router.post("/{account_id}/users")
 def add_user(
     request: Request,
-    account_id: int,
+    account_id: RowIdPath,
     viewer: Staff,
     email: Text,
     role: Annotated[str, Form(max_length=16)] = "member",
