@@ -10,6 +10,7 @@ Framework-free: an endpoint takes an :class:`OAuthHttpRequest` and returns an
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from urllib.parse import parse_qsl
 from zentail.crypto import Keyring
 from zentail.oauth import client_auth
 from zentail.oauth.errors import NO_STORE_HEADERS, InvalidRequest, MethodNotAllowed, OAuth2Error
-from zentail.oauth.stores import Client, ClientStore
+from zentail.oauth.stores import Client, ClientStore, TokenRecord, TokenStore
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _NAMEABLE_PARAMETER = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
@@ -108,3 +109,14 @@ def authenticated_form(
     if before_authentication is not None:
         before_authentication(credentials)
     return params, client_auth.authenticate(clients, keyring, credentials)
+
+
+def presented_token(
+    params: dict[str, str], tokens: TokenStore, keyring: Keyring, now: dt.datetime
+) -> TokenRecord | None:
+    """The token named by the ``token`` parameter of a revocation (RFC 7009 §2.1) or
+    introspection (RFC 7662 §2.1) request; ``None`` when no such token exists."""
+    raw_token = params.get("token")
+    if raw_token is None:
+        raise InvalidRequest("Missing token")
+    return tokens.find_token(keyring.digest(raw_token), now)

@@ -19,8 +19,9 @@ from zentail.oauth.endpoint import (
     OAuthHttpRequest,
     authenticated_form,
     error_result,
+    presented_token,
 )
-from zentail.oauth.errors import InvalidRequest, OAuth2Error
+from zentail.oauth.errors import OAuth2Error
 from zentail.oauth.stores import Client, ClientStore, TokenRecord, TokenStore
 
 INACTIVE: dict[str, Any] = {"active": False}
@@ -53,10 +54,7 @@ def handle(
     client: Client | None = None
     try:
         params, client = authenticated_form(request, clients, keyring, before_authentication)
-        raw_token = params.get("token")
-        if raw_token is None:
-            raise InvalidRequest("Missing token")
-        record = tokens.find_token(keyring.digest(raw_token), now())
+        record = presented_token(params, tokens, keyring, now())
     except OAuth2Error as error:
         return error_result(error, client)
     if record is None or not record.active or record.app_id != client.app_id:

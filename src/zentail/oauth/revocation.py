@@ -19,8 +19,9 @@ from zentail.oauth.endpoint import (
     OAuthHttpRequest,
     authenticated_form,
     error_result,
+    presented_token,
 )
-from zentail.oauth.errors import InvalidRequest, OAuth2Error
+from zentail.oauth.errors import OAuth2Error
 from zentail.oauth.stores import Client, ClientStore, TokenStore
 
 
@@ -37,10 +38,7 @@ def handle(
     client: Client | None = None
     try:
         params, client = authenticated_form(request, clients, keyring, before_authentication)
-        raw_token = params.get("token")
-        if raw_token is None:
-            raise InvalidRequest("Missing token")
-        record = tokens.find_token(keyring.digest(raw_token), now())
+        record = presented_token(params, tokens, keyring, now())
         if record is not None and record.app_id == client.app_id and not record.revoked:
             tokens.revoke_token(record, reason="revoked by the client (RFC 7009)")
     except OAuth2Error as error:
