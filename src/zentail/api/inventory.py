@@ -160,13 +160,8 @@ def list_inventory(
     isCaseSensitive: Annotated[  # noqa: N803
         bool, Query(description="Match skus case-sensitively (default: not)")
     ] = False,
-    pageLength: Annotated[  # noqa: N803
-        int | None, Query(description="Page size, 1 to 100 (default 25)")
-    ] = None,
-    nextToken: Annotated[  # noqa: N803
-        str | None,
-        Query(description="Continue a previous listing; other parameters are then ignored"),
-    ] = None,
+    pageLength: paging.PageLengthQuery = None,  # noqa: N803
+    nextToken: paging.NextTokenQuery = None,  # noqa: N803
 ) -> paging.Page[InventoryOut]:
     """Inventory of many SKUs, oldest inventory update first. At least one of
     ``lastUpdatedTs``, ``skus`` or ``warehouses`` is required."""

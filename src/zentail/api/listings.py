@@ -106,13 +106,8 @@ def list_listings(
             pattern=query.NO_CONTROL_CHARS,
         ),
     ] = None,
-    pageLength: Annotated[  # noqa: N803
-        int | None, Query(description="Page size, 1 to 100 (default 25)")
-    ] = None,
-    nextToken: Annotated[  # noqa: N803
-        str | None,
-        Query(description="Continue a previous listing; other parameters are then ignored"),
-    ] = None,
+    pageLength: paging.PageLengthQuery = None,  # noqa: N803
+    nextToken: paging.NextTokenQuery = None,  # noqa: N803
 ) -> paging.Page[ListingOut]:
     """Listings by last update, oldest first, in pages."""
     page = paging.begin(

@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Query
 from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel, Field
 from starlette.requests import Request
@@ -26,6 +27,13 @@ from zentail.domain.errors import InvalidInput
 
 DEFAULT_PAGE_LENGTH = 25
 MAX_PAGE_LENGTH = 100
+
+# The two query parameters every paged endpoint takes.
+PageLengthQuery = Annotated[int | None, Query(description="Page size, 1 to 100 (default 25)")]
+NextTokenQuery = Annotated[
+    str | None,
+    Query(description="Continue a previous listing; other parameters are then ignored"),
+]
 
 T = TypeVar("T")
 Row = TypeVar("Row")

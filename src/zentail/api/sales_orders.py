@@ -77,13 +77,8 @@ def list_sales_orders(
             "and packages",
         ),
     ] = None,
-    pageLength: Annotated[  # noqa: N803
-        int | None, Query(description="Page size, 1 to 100 (default 25)")
-    ] = None,
-    nextToken: Annotated[  # noqa: N803
-        str | None,
-        Query(description="Continue a previous listing; other parameters are then ignored"),
-    ] = None,
+    pageLength: paging.PageLengthQuery = None,  # noqa: N803
+    nextToken: paging.NextTokenQuery = None,  # noqa: N803
 ) -> paging.Page[SalesOrderOut]:
     """Orders sorted by last update, oldest first (then by order), in pages."""
     page = paging.begin(

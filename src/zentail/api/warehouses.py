@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from zentail.api import paging
@@ -47,12 +47,8 @@ def render_warehouse(warehouse: Warehouse) -> WarehouseOut:
 def list_warehouses(
     request: Request,
     ctx: Annotated[ApiContext, require_scope("warehouse:read")],
-    pageLength: Annotated[  # noqa: N803
-        int | None, Query(description="Page size, 1 to 100 (default 25)")
-    ] = None,
-    nextToken: Annotated[  # noqa: N803
-        str | None, Query(description="Continue a previous listing")
-    ] = None,
+    pageLength: paging.PageLengthQuery = None,  # noqa: N803
+    nextToken: paging.NextTokenQuery = None,  # noqa: N803
 ) -> paging.Page[WarehouseOut]:
     """The account's warehouses by id, in Zentail's paging shape."""
     page = paging.begin(request, next_token=nextToken, page_length_value=pageLength, query={})
