@@ -96,7 +96,8 @@ def require_scope(scope_name: str, *, write: bool = False) -> Any:
     ) -> AsyncIterator[ApiContext]:
         with open_context(request, authorization) as context:
             yield context
-        await run_in_threadpool(touch_if_stale, request)
+        if context.principal.stale_last_used:  # rare: at most once a minute per token
+            await run_in_threadpool(touch_if_stale, request)
 
     dependency = write_dependency if write else read_dependency
     dependency.__name__ = f"require_{scope_name.replace(':', '_')}"
