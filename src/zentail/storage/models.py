@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
@@ -205,6 +206,17 @@ class AccessToken(TenantOwned, Base):
     """A bearer token bound to one account: an install token or an ad-hoc account token."""
 
     __tablename__ = "access_tokens"
+    __table_args__ = (
+        # One live token per installation, held by the database itself: concurrent exchanges
+        # for one installation cannot both leave a token behind (the loser retries).
+        Index(
+            "uq_access_tokens_live_installation",
+            "installation_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL AND installation_id IS NOT NULL"),
+            postgresql_where=text("revoked_at IS NULL AND installation_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)
