@@ -214,7 +214,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env.update(
         ZENTAIL_DATABASE_URL=settings.database_url,
         ZENTAIL_SECRET_KEY=settings.secret_key,
-        ZENTAIL_REDIS_PREFIX=settings.redis_prefix + "live:",
+        ZENTAIL_REDIS_PREFIX=settings.redis_prefix,  # shared: generations must be seen by both
     )
     if settings.redis_url:
         env["ZENTAIL_REDIS_URL"] = settings.redis_url

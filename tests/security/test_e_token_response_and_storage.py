@@ -23,7 +23,7 @@ from tests.security.helpers import (
 )
 from tests.support import World
 from zentail.oauth.errors import InvalidRequest
-from zentail.oauth.routes import NoStoreMiddleware
+from zentail.api.oauth_endpoints import NoStoreMiddleware
 from zentail.platform import Platform
 
 

@@ -20,12 +20,10 @@ from zentail.api.order_models import (
     render_order,
     render_package,
 )
-from zentail.api.routing import ApiRoute
 from zentail.api.sales_orders import OrderNumberPath
 from zentail.domain import orders, shipments
 
 router = APIRouter(
-    route_class=ApiRoute,
     prefix="/v1/salesOrder",
     tags=["Sales orders"],
     responses=problem_responses(400, 401, 403, 404, 409, 429),

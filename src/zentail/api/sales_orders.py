@@ -14,12 +14,10 @@ from zentail.api import paging, query, timestamps
 from zentail.api.auth import ApiContext, require_scope
 from zentail.api.errors import problem_responses
 from zentail.api.order_models import NewSalesOrder, SalesOrderOut, render_order
-from zentail.api.routing import ApiRoute
 from zentail.domain import orders
 from zentail.storage.models import SalesOrder
 
 router = APIRouter(
-    route_class=ApiRoute,
     prefix="/v1/salesOrder",
     tags=["Sales orders"],
     responses=problem_responses(400, 401, 403, 429),
