@@ -19,8 +19,7 @@ from tests.integration.test_credentials_at_rest import dump_database
 from tests.security.conftest import STRICT_PER_ADDRESS, STRICT_PER_CLIENT
 from tests.security.helpers import Client, assert_oauth_error, events, token_request, wrong_secret
 from tests.support import ACTOR, LiveServer, TestApp, World, basic
-from zentail import crypto
-from zentail import generations
+from zentail import crypto, generations
 from zentail.domain import apps
 from zentail.platform import Platform
 from zentail.storage.models import AppSecret
