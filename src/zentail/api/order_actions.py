@@ -5,7 +5,7 @@ A transition that the order's status does not allow is a 409 problem naming the 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 
@@ -34,7 +34,7 @@ router = APIRouter(
 def mark_paid(
     orderNumber: OrderNumberPath,  # noqa: N803
     ctx: Annotated[ApiContext, require_scope("salesOrder:write", write=True)],
-) -> SalesOrderOut:
+) -> dict[str, Any]:
     """``PENDING_PAYMENT`` → ``PENDING``: the order is paid and ready to fulfil. Any other
     status is a 409."""
     return render_order(orders.mark_paid(ctx.scope, orderNumber))
@@ -45,7 +45,7 @@ def cancel(
     orderNumber: OrderNumberPath,  # noqa: N803
     body: CancelRequest,
     ctx: Annotated[ApiContext, require_scope("salesOrder:write", write=True)],
-) -> SalesOrderOut:
+) -> dict[str, Any]:
     """A customer-initiated cancellation, with a ``reason`` (1 to 200 characters, no
     control characters). Only ``PENDING_PAYMENT`` and ``PENDING`` orders, none of whose
     units has shipped, can be cancelled; any other status is a 409. Every line item's

@@ -77,7 +77,7 @@ def list_sales_orders(
     ] = None,
     pageLength: paging.PageLengthQuery = None,  # noqa: N803
     nextToken: paging.NextTokenQuery = None,  # noqa: N803
-) -> paging.Page[SalesOrderOut]:
+) -> paging.Page[dict[str, Any]]:
     """Orders sorted by last update, oldest first (then by order), in pages."""
     page = paging.begin(
         request,
@@ -118,7 +118,7 @@ def list_sales_orders(
 def get_sales_order(
     orderNumber: OrderNumberPath,  # noqa: N803
     ctx: Annotated[ApiContext, require_scope("salesOrder:read")],
-) -> SalesOrderOut:
+) -> dict[str, Any]:
     """One order by its ``orderNumber`` (unique within the account)."""
     return render_order(orders.get_order(ctx.scope, orderNumber))
 
@@ -133,7 +133,7 @@ def get_sales_order(
 def create_sales_order(
     body: NewSalesOrder,
     ctx: Annotated[ApiContext, require_scope("salesOrder:write", write=True)],
-) -> SalesOrderOut:
+) -> dict[str, Any]:
     """Inject an order (status ``PENDING`` or ``PENDING_PAYMENT``); the server assigns the
     ``orderNumber`` and returns the order. A line's ``warehouseId`` must name one of the
     account's warehouses (404 otherwise)."""
