@@ -27,6 +27,7 @@ from zentail.api import hot_reads
 from zentail.api.auth import authenticate
 from zentail.api.errors import PROBLEM_CONTENT_TYPE, ApiError, domain_error_status
 from zentail.api.paging import MAX_PAGE_LENGTH
+from zentail.api.query import MAX_ORDER_NUMBER
 from zentail.api.rate_limit import rate_limit_headers
 from zentail.domain.errors import DomainError, InvalidInput
 from zentail.domain.tokens import Principal
@@ -36,15 +37,28 @@ from zentail.storage.errors import DatabaseUnavailable
 Handler = Callable[[Platform, Principal, Mapping[str, str], str], Awaitable[Any]]
 
 
+Accepts = Callable[[Platform, str, Mapping[str, str]], bool]
+
+
+def always(_platform: Platform, _path: str, _query: Mapping[str, str]) -> bool:
+    return True
+
+
+def order_number_in_range(_platform: Platform, _path: str, query: Mapping[str, str]) -> bool:
+    return int(query["orderNumber"]) <= MAX_ORDER_NUMBER
+
+
 @dataclass(frozen=True)
 class HotRoute:
-    """One hot read: its path, the scope it needs, the query parameters it takes itself."""
+    """One hot read: its path, the scope it needs, the query parameters it takes itself, and
+    a last check (before authentication) that the request is one it answers as FastAPI would."""
 
     template: str
     pattern: re.Pattern[str]
     scope_name: str
     parameters: frozenset[str]
     handler: Handler
+    accepts: Accepts = always
 
 
 ROUTES = (
@@ -54,6 +68,22 @@ ROUTES = (
         "warehouse:read",
         frozenset({"pageLength", "nextToken"}),
         hot_reads.warehouses_page,
+    ),
+    HotRoute(
+        "/v1/salesOrder/{orderNumber}",
+        re.compile(r"/v1/salesOrder/(?P<orderNumber>[1-9][0-9]{0,18})"),
+        "salesOrder:read",
+        frozenset(),
+        hot_reads.one_order,
+        order_number_in_range,
+    ),
+    HotRoute(
+        "/v1/salesOrder",
+        re.compile(r"/v1/salesOrder"),
+        "salesOrder:read",
+        frozenset({"pageLength", "nextToken", "status"}),
+        hot_reads.orders_page,
+        hot_reads.orders_page_filters,
     ),
 )
 
@@ -117,6 +147,8 @@ class FastLane:
                 if query is None:
                     break
                 query.update(match.groupdict())
+                if not route.accepts(self.platform, path, query):
+                    break
                 scope["zentail.route"] = route.template
                 await self._serve(route, query, scope, send)
                 return
