@@ -115,6 +115,41 @@ INSERT_AUDIT = Statement.build(
     )
 )
 
+# PostgreSQL: the three writes of an issuance in one statement. Reading ``revoked`` (count)
+# before inserting makes the revocation complete first, so the partial unique index (one live
+# token per installation) sees the old token as deleted by this transaction.
+ISSUE_POSTGRESQL = Statement.text(
+    "",
+    """WITH revoked AS (
+  UPDATE access_tokens SET revoked_at = $1
+  WHERE installation_id = $2 AND revoked_at IS NULL
+  RETURNING id, digest
+), token AS (
+  INSERT INTO access_tokens
+    (digest, kind, account_id, app_id, installation_id, code_id, scopes, created_at)
+  SELECT $3, 'install', $4, $5, $2, $6, $7, $1 FROM (SELECT count(*) FROM revoked) AS settled
+  RETURNING id
+), audit AS (
+  INSERT INTO audit_events (at, event, actor, account_id, app_id, source_ip, detail)
+  SELECT $1, 'token.issued', $8, $4, $5, $9, json_strip_nulls(json_build_object(
+    'token_id', token.id, 'kind', 'install',
+    'replaced_token_ids', (SELECT json_agg(id ORDER BY id) FROM revoked)))
+  FROM token
+)
+SELECT (SELECT id FROM token), (SELECT coalesce(json_agg(digest), '[]')::text FROM revoked)""",
+    (
+        "now",
+        "installation_id",
+        "token_digest",
+        "account_id",
+        "app_id",
+        "code_id",
+        "scopes",
+        "actor",
+        "source_ip",
+    ),
+)
+
 Script = Generator[tuple[Statement, dict[str, Any]], list[Row], RedemptionResult]
 
 
@@ -127,10 +162,12 @@ def _grant(row: Row, app_id: int) -> CodeGrant:
     )
 
 
-def redeem_script(attempt: CodeRedemption, actor: Actor) -> Script:
+def redeem_script(attempt: CodeRedemption, actor: Actor, dialect: str) -> Script:
     """The statements of one redemption (the contract is
     :meth:`zentail.oauth.stores.AsyncGrantStore.redeem`). Yields each statement, receives its
-    rows; returns the result, with the replaced tokens' digests in ``replaced``."""
+    rows; returns the result, with the replaced tokens' digests in ``replaced``. A redemption
+    that issues a token is, with BEGIN and COMMIT, four statements on PostgreSQL and six
+    (in-process) on SQLite."""
     key = {"code_digest": attempt.code_digest, "app_id": attempt.app_id}
     rows = yield CONSUME, {**key, "now": attempt.now}
     if not rows:
@@ -145,6 +182,22 @@ def redeem_script(attempt: CodeRedemption, actor: Actor) -> Script:
         return RedemptionResult(stores.UNINSTALLED, grant)
     if attempt.redirect_uri != grant.redirect_uri:
         return RedemptionResult(stores.REDIRECT_MISMATCH, grant)
+    if dialect == "postgresql":
+        (token_id, digests), *_ = yield (
+            ISSUE_POSTGRESQL,
+            {
+                "now": attempt.now,
+                "installation_id": grant.installation_id,
+                "token_digest": attempt.token_digest,
+                "account_id": grant.account_id,
+                "app_id": grant.app_id,
+                "code_id": grant.code_id,
+                "scopes": grant.scopes,
+                "actor": actor.label,
+                "source_ip": actor.source_ip,
+            },
+        )
+        return RedemptionResult(stores.REDEEMED, grant, token_id, tuple(json.loads(digests)))
     replaced = yield REVOKE_LIVE, {"installation_id": grant.installation_id, "now": attempt.now}
     (token_id,), *_ = yield (
         INSERT_TOKEN,
@@ -250,7 +303,7 @@ class GrantStore:
         result: RedemptionResult
         if gateway.dialect == "sqlite":
             result = await gateway.write(  # type: ignore[union-attr]
-                lambda tx: run_sqlite(tx, redeem_script(attempt, self.actor))
+                lambda tx: run_sqlite(tx, redeem_script(attempt, self.actor, "sqlite"))
             )
         else:
             result = await self._redeem_postgres(attempt)
@@ -267,7 +320,7 @@ class GrantStore:
         for attempt_number in range(5):
             try:
                 result: RedemptionResult = await gateway.transaction(  # type: ignore[union-attr]
-                    lambda tx: run_postgres(tx, redeem_script(attempt, self.actor))
+                    lambda tx: run_postgres(tx, redeem_script(attempt, self.actor, "postgresql"))
                 )
                 return result
             except asyncpg.UniqueViolationError:
