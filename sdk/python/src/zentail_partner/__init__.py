@@ -1,9 +1,9 @@
 """The partner SDK: verify the install callback, exchange its code, call the Open API.
 
-Needs only httpx (``pip install 'zentail[partner]'``); it never imports the platform's server
-packages. A typical partner backend::
+The ``zentail-partner`` distribution (``pip install ./sdk/python``) needs only httpx; it
+never imports the platform's server packages. A typical partner backend::
 
-    from zentail import partner
+    import zentail_partner as partner
 
     app = partner.AppCredentials(client_id, client_secret, "https://you.example/oauth_callback")
 
@@ -18,14 +18,14 @@ packages. A typical partner backend::
 
 Each endpoint is a function returning an :class:`Operation`; :class:`Client` and
 :class:`AsyncClient` run it (``call``) or walk its pages (``paginate``, ``pages``). Errors are
-one tree under :class:`ZentailError` (see ``zentail.partner._errors``). docs/sdk.md has more.
+one tree under :class:`ZentailError` (see ``zentail_partner._errors``). docs/sdk.md has more.
 """
 
 from contextlib import suppress as _suppress
 
-from zentail.partner._callback import AppCredentials, InstallCallback, verify_callback
-from zentail.partner._client import AsyncClient, Client
-from zentail.partner._endpoints import (
+from zentail_partner._callback import AppCredentials, InstallCallback, verify_callback
+from zentail_partner._client import AsyncClient, Client
+from zentail_partner._endpoints import (
     Timestamp,
     cancel_sales_order,
     create_sales_order,
@@ -40,7 +40,7 @@ from zentail.partner._endpoints import (
     mark_paid,
     update_inventory,
 )
-from zentail.partner._errors import (
+from zentail_partner._errors import (
     ApiError,
     FieldError,
     InvalidCallback,
@@ -52,7 +52,7 @@ from zentail.partner._errors import (
     UnexpectedResponse,
     ZentailError,
 )
-from zentail.partner._models import (
+from zentail_partner._models import (
     Address,
     InventoryItem,
     InventoryLevel,
@@ -75,9 +75,9 @@ from zentail.partner._models import (
     Warehouse,
     WarehouseStock,
 )
-from zentail.partner._operation import Operation, Page
-from zentail.partner._retry import RetryPolicy
-from zentail.partner._token import AccessToken, basic_authorization, exchange_code
+from zentail_partner._operation import Operation, Page
+from zentail_partner._retry import RetryPolicy
+from zentail_partner._token import AccessToken, basic_authorization, exchange_code
 
 __all__ = [
     "AccessToken",
@@ -137,7 +137,7 @@ __all__ = [
     "verify_callback",
 ]
 
-# Show the public path in reprs and tracebacks, as httpx does ("zentail.partner.Client").
+# Show the public path in reprs and tracebacks, as httpx does ("zentail_partner.Client").
 for _name in __all__:
     with _suppress(AttributeError, TypeError):  # aliases (Literal[...], unions) keep theirs
         globals()[_name].__module__ = __name__
