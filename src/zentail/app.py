@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=api_router.DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # api_router.install serves /docs from local assets
         openapi_url="/openapi.json",
         redoc_url=None,
     )
