@@ -20,13 +20,14 @@ from zentail.domain import warehouses as warehouses_domain
 from zentail.domain.actors import Actor
 from zentail.domain.scopes import ALL_SCOPES
 from zentail.platform import Platform
-from zentail.storage.models import Account, SalesOrder, utcnow
+from zentail.storage.models import Account, App, SalesOrder, utcnow
 from zentail.storage.tenancy import AccountScope
 
 DOCUMENTED_CLIENT_ID = "6779ef20e75817b79602"
 DOCUMENTED_CLIENT_SECRET = "31408421fb39334a730fc92e41e96986b60f6522a13f631ec93afa6f6c4e0cb3"
 PARTNER_APP_REDIRECT_URI = "http://127.0.0.1:8001/oauth_callback"
 
+DEMO_ACCOUNT_NAME = "Demo Outfitters"
 ADMIN_EMAIL = "admin@demo.example"
 ADMIN_PASSWORD = "demo-admin-password"
 OTHER_ADMIN_EMAIL = "admin@other.example"
@@ -49,6 +50,17 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(Account))
 
 
+def existing(platform: Platform) -> DemoSummary | None:
+    """The demo data seeded on an earlier start, or ``None`` if this database holds other
+    data. The secret printed is the documented one the demo app was registered with."""
+    with platform.db.session() as session:
+        account_id = session.scalar(select(Account.id).where(Account.name == DEMO_ACCOUNT_NAME))
+        app = session.scalar(select(App).where(App.client_id == DOCUMENTED_CLIENT_ID))
+        if account_id is None or app is None:
+            return None
+        return DemoSummary(account_id, app.client_id, DOCUMENTED_CLIENT_SECRET, app.redirect_uri)
+
+
 def seed(platform: Platform, *, redirect_uri: str = PARTNER_APP_REDIRECT_URI) -> DemoSummary | None:
     """Seed demo data into an empty database; return ``None`` if it already has data."""
     actor = Actor(label="demo")
@@ -57,7 +69,7 @@ def seed(platform: Platform, *, redirect_uri: str = PARTNER_APP_REDIRECT_URI) ->
             return None
         account, _ = accounts.create_account(
             session,
-            name="Demo Outfitters",
+            name=DEMO_ACCOUNT_NAME,
             admin_email=ADMIN_EMAIL,
             admin_password=ADMIN_PASSWORD,
             actor=actor,
