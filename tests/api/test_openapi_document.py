@@ -42,9 +42,10 @@ def test_authorization_server_endpoints_are_form_posts_with_basic_client_auth(
     }
     error = operation["responses"]["401"]["content"]["application/json"]["schema"]
     assert error == {"$ref": "#/components/schemas/OAuthError"}
-    assert "invalid_grant" in document["components"]["schemas"]["OAuthError"]["properties"][
-        "error"
-    ]["enum"]
+    assert (
+        "invalid_grant"
+        in document["components"]["schemas"]["OAuthError"]["properties"]["error"]["enum"]
+    )
 
 
 def test_the_documented_token_endpoint_still_answers_rfc_6749_errors_not_problems(
@@ -68,7 +69,8 @@ def test_the_token_endpoint_as_documented_issues_a_token(client: TestClient, wor
 def test_docs_page_loads_swagger_ui_from_the_platform_itself(offline_client: TestClient) -> None:
     page = offline_client.get("/docs")
     assert page.status_code == 200
-    assert "https://" not in page.text and "http://" not in page.text
+    assert "https://" not in page.text
+    assert "http://" not in page.text
     assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page.text)
     assert "/static/swagger-ui/swagger-ui-bundle.js" in assets
     assert "/static/swagger-ui/swagger-ui.css" in assets

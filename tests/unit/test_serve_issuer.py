@@ -11,7 +11,7 @@ from zentail.cli.serve import derived_issuer
     ("host", "port", "issuer"),
     [
         ("127.0.0.1", 8123, "http://127.0.0.1:8123"),
-        ("0.0.0.0", 9000, "http://127.0.0.1:9000"),
+        ("0.0.0.0", 9000, "http://127.0.0.1:9000"),  # noqa: S104 - an input, never bound
         ("::1", 8000, "http://[::1]:8000"),
         ("localhost", 8001, "http://localhost:8001"),
     ],

@@ -14,6 +14,7 @@ from typing import Any
 from zentail.domain.scopes import SCOPES
 from zentail.oauth import metadata
 
+SCOPE_LIST = "Space-separated, of: " + " ".join(SCOPES)
 SECURITY_SCHEME_NAME = "clientBasic"
 SECURITY_SCHEME = {
     "type": "http",
@@ -145,7 +146,7 @@ PATHS: dict[str, Any] = {
     metadata.INTROSPECTION_PATH: _operation(
         "introspectToken",
         "Tell whether one of the app's access tokens is active",
-        "RFC 7662. A token of another app, or an unknown one, is `{\"active\": false}`.",
+        'RFC 7662. A token of another app, or an unknown one, is `{"active": false}`.',
         {
             "type": "object",
             "required": ["token"],
@@ -161,7 +162,7 @@ PATHS: dict[str, Any] = {
                         "required": ["active"],
                         "properties": {
                             "active": {"type": "boolean"},
-                            "scope": {"type": "string", "description": "Space-separated: " + " ".join(SCOPES)},
+                            "scope": {"type": "string", "description": SCOPE_LIST},
                             "client_id": {"type": "string"},
                             "token_type": {"type": "string", "enum": ["bearer"]},
                             "iat": {"type": "integer"},

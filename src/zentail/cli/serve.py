@@ -28,6 +28,11 @@ def serve(
     seed_demo: bool = typer.Option(
         False, "--demo", help="Seed demo data into an empty database and print how to log in."
     ),
+    demo_redirect_uri: str = typer.Option(
+        demo.PARTNER_APP_REDIRECT_URI,
+        "--demo-redirect-uri",
+        help="The demo partner app's redirect URI, when seeding (scripts/sandbox sets it).",
+    ),
     migrate: bool = typer.Option(
         True, "--migrate/--no-migrate", help="Apply database migrations before serving."
     ),
@@ -43,7 +48,7 @@ def serve(
         if current.settings.env == "production":
             typer.echo("error: --demo is refused when ZENTAIL_ENV=production", err=True)
             raise typer.Exit(2)
-        seeded = demo.seed(current)
+        seeded = demo.seed(current, redirect_uri=demo_redirect_uri)
         _print_demo(seeded or demo.existing(current), current.settings.issuer, seeded is not None)
     current.close()
     uvicorn.run(
