@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zentail import __version__
+from zentail import __version__, webhook_delivery
 from zentail.api import errors as api_errors
 from zentail.api import router as api_router
 from zentail.oauth import routes as oauth_routes
@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with webhook_delivery.delivering(platform):  # signed webhooks, at least once
+            yield
         platform.close()
 
     app = FastAPI(

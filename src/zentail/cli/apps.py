@@ -1,4 +1,5 @@
-"""``zentail apps register|list|show|rotate-secret|suspend|resume|delete``."""
+"""``zentail apps register|list|show|rotate-secret|suspend|resume|delete``, and the app's
+webhook: ``set-webhook``, ``deliveries``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import typer
 
 from zentail.cli._app import JSON_OPTION, app, emit, fail, unit_of_work
-from zentail.domain import apps
+from zentail.domain import apps, webhooks
 from zentail.domain.actors import Actor
 from zentail.storage.models import App, utcnow
 
@@ -149,3 +150,59 @@ def delete(
     with unit_of_work() as (_, session):
         apps.delete_app(session, apps.get_app(session, client_id), actor=Actor.cli())
     typer.echo(f"deleted {client_id}")
+
+
+@apps_app.command("set-webhook")
+def set_webhook(
+    client_id: str,
+    url: str = typer.Option(
+        ..., "--url", help='https (http for loopback); "" removes the webhook.'
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Set the app's webhook URL. The new signing secret (whsec_…) is printed once."""
+    with unit_of_work() as (platform, session):
+        row = apps.get_app(session, client_id)
+        secret = webhooks.set_webhook(
+            session,
+            platform.keyring,
+            row,
+            url=url,
+            actor=Actor.cli(),
+            production=platform.settings.env == "production",
+        )
+        data = {"client_id": row.client_id, "webhook_url": row.webhook_url, "secret": secret}
+    text = (
+        f"webhook of {client_id} removed"
+        if secret is None
+        else f"webhook_url: {data['webhook_url']}\n"
+        f"secret:      {secret}  (shown once; store it now)"
+    )
+    emit(data, as_json, text)
+
+
+@apps_app.command("deliveries")
+def deliveries(client_id: str, as_json: bool = JSON_OPTION) -> None:
+    """The app's newest webhook deliveries (attempts, status, response code, next attempt)."""
+    with unit_of_work() as (_, session):
+        rows = [
+            {
+                "id": d.id,
+                "message_id": d.message_id,
+                "type": d.event_type,
+                "status": d.status,
+                "attempts": d.attempts,
+                "last_status_code": d.last_status_code,
+                "last_error": d.last_error,
+                "next_attempt_at": d.next_attempt_at if d.status == "pending" else None,
+                "created_at": d.created_at,
+                "delivered_at": d.delivered_at,
+            }
+            for d in webhooks.list_deliveries(session, apps.get_app(session, client_id))
+        ]
+    text = "\n".join(
+        f"{r['id']}\t{r['type']}\t{r['status']}\tattempts={r['attempts']}\t"
+        f"code={r['last_status_code']}"
+        for r in rows
+    )
+    emit(rows, as_json, text or "no deliveries")

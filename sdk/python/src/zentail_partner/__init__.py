@@ -46,6 +46,7 @@ from zentail_partner._errors import (
     InvalidCallback,
     InvalidClient,
     InvalidGrant,
+    InvalidWebhook,
     RateLimited,
     TokenExchangeError,
     TransportError,
@@ -78,6 +79,7 @@ from zentail_partner._models import (
 from zentail_partner._operation import Operation, Page
 from zentail_partner._retry import RetryPolicy
 from zentail_partner._token import AccessToken, basic_authorization, exchange_code
+from zentail_partner._webhooks import WebhookEvent, verify_webhook
 
 __all__ = [
     "AccessToken",
@@ -91,6 +93,7 @@ __all__ = [
     "InvalidCallback",
     "InvalidClient",
     "InvalidGrant",
+    "InvalidWebhook",
     "InventoryItem",
     "InventoryLevel",
     "InventoryUpdate",
@@ -119,6 +122,7 @@ __all__ = [
     "UnexpectedResponse",
     "Warehouse",
     "WarehouseStock",
+    "WebhookEvent",
     "ZentailError",
     "basic_authorization",
     "cancel_sales_order",
@@ -135,6 +139,7 @@ __all__ = [
     "mark_paid",
     "update_inventory",
     "verify_callback",
+    "verify_webhook",
 ]
 
 # Show the public path in reprs and tracebacks, as httpx does ("zentail_partner.Client").
