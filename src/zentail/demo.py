@@ -15,7 +15,16 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zentail.domain import accounts, apps, inventory, listings, orders, shipments, users
+from zentail.domain import (
+    accounts,
+    apps,
+    inventory,
+    listings,
+    orders,
+    partners,
+    shipments,
+    users,
+)
 from zentail.domain import warehouses as warehouses_domain
 from zentail.domain.actors import Actor
 from zentail.domain.scopes import ALL_SCOPES
@@ -33,6 +42,9 @@ ADMIN_PASSWORD = "demo-admin-password"
 OTHER_ADMIN_EMAIL = "admin@other.example"
 STAFF_EMAIL = "staff@zentail.example"
 STAFF_PASSWORD = "demo-staff-password"
+DEMO_PARTNER_NAME = "Demo Partner Inc."
+DEVELOPER_EMAIL = "developer@demo.example"
+DEVELOPER_PASSWORD = "demo-developer-password"
 
 SKUS = ("TSHIRT-RED-M", "TSHIRT-BLUE-L", "MUG-WHITE", "CAP-BLACK", "SOCKS-3PACK", "POSTER-A2")
 CITIES = (("Boston", "MA", "02110"), ("Austin", "TX", "73301"), ("Denver", "CO", "80202"))
@@ -101,6 +113,14 @@ def seed(platform: Platform, *, redirect_uri: str = PARTNER_APP_REDIRECT_URI) ->
             fixed_credentials=apps.Credentials(DOCUMENTED_CLIENT_ID, DOCUMENTED_CLIENT_SECRET),
             actor=actor,
         )
+        organisation = partners.create_partner(
+            session,
+            name=DEMO_PARTNER_NAME,
+            developer_email=DEVELOPER_EMAIL,
+            developer_password=DEVELOPER_PASSWORD,
+            actor=actor,
+        )
+        partners.attach_app(session, app, organisation.partner, actor=actor)
         for account_id, count, seed in ((account.id, 36, 1), (other.id, 5, 2)):
             scope = AccountScope(session, account_id)
             warehouse_ids = _seed_catalog(scope)

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from zentail.cli._app import JSON_OPTION, app, emit, fail, unit_of_work
-from zentail.domain import apps, webhooks
+from zentail.domain import apps, partners, webhooks
 from zentail.domain.actors import Actor
 from zentail.storage.models import App, utcnow
 
@@ -32,6 +32,8 @@ def describe(row: App) -> dict[str, Any]:
             {"created_at": s.created_at, "expires_at": s.expires_at}
             for s in apps.valid_secrets(row, now)
         ],
+        "partner_id": row.partner_id,
+        "webhook_url": row.webhook_url,
         "created_at": row.created_at,
     }
 
@@ -53,6 +55,9 @@ def register(
     scopes: str = typer.Option(..., "--scopes", help='Space-separated, e.g. "salesOrder:read".'),
     logo: Path | None = typer.Option(None, "--logo", help="Square image, at least 50x50 px."),
     description: str = typer.Option("", "--description"),
+    partner_id: int | None = typer.Option(
+        None, "--partner", help="The ID of the partner organisation that owns the app."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a partner app. The client secret is printed once and never again."""
@@ -68,6 +73,10 @@ def register(
             logo=_read_logo(logo),
             actor=Actor.cli(),
         )
+        if partner_id is not None:
+            partners.attach_app(
+                session, row, partners.get_partner(session, partner_id), actor=Actor.cli()
+            )
         data = {**describe(row), "client_secret": credentials.client_secret}
     emit(
         data,

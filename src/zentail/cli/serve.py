@@ -97,6 +97,7 @@ def _print_demo(summary: demo.DemoSummary | None, base_url: str, seeded: bool) -
   platform:        {base_url}/
   account admin:   {demo.ADMIN_EMAIL} / {demo.ADMIN_PASSWORD}   (account {summary.account_id})
   staff:           {demo.STAFF_EMAIL} / {demo.STAFF_PASSWORD}
+  developer:       {demo.DEVELOPER_EMAIL} / {demo.DEVELOPER_PASSWORD}   (developer console)
   partner app:     Demo Partner
     client_id:     {summary.client_id}
     client_secret: {summary.client_secret}
