@@ -106,6 +106,13 @@ def test_a_developer_rotates_the_secret_sets_a_webhook_and_sees_the_delivery(
         expect(page.locator("#install-count")).to_have_text("1 account")
         snap(page, "delivery")
 
+        # redeliver: the same message (same webhook-id) arrives again
+        page.get_by_role("button", name="Redeliver").first.click()
+        expect(page.get_by_text("will be sent again in a moment")).to_be_visible()
+        again = hook.wait_for(2)[1]
+        assert again.headers["webhook-id"] == received.headers["webhook-id"]
+        assert partner.verify_webhook(again.headers, again.body, webhook_secret) == event
+
 
 def test_docs_render_with_every_request_outside_the_platform_blocked(
     live_server: LiveServer, context: BrowserContext, snap: Screenshots
