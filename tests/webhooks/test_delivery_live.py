@@ -1,12 +1,17 @@
 """Webhook delivery by real ``zentail serve`` processes to a real local HTTP receiver, on
 both databases: signed as the Standard Webhooks spec says, retried after a failure, and
-still delivered after the server is killed and started again while a delivery is pending."""
+still delivered after the server is killed and started again while a delivery is pending.
+
+Each test has a database of its own, so that no other server process of the test session
+(the shared ``live_server``) can deliver its messages: the servers started here are the only
+senders."""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +21,7 @@ import pytest
 from sqlalchemy import select
 
 import zentail_partner as partner
+from tests.conftest import _postgres_database
 from tests.support import (
     ACTOR,
     TestApp,
@@ -28,9 +34,27 @@ from tests.webhooks.receiver import Receiver, receiver
 from zentail.domain import apps, webhooks
 from zentail.platform import Platform
 from zentail.settings import Settings
+from zentail.storage.migrate import upgrade
 from zentail.storage.models import WebhookDelivery
 
 pytestmark = pytest.mark.server
+
+
+@pytest.fixture
+def own(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, Platform, World]]:
+    """A freshly migrated database of the test's backend, its settings, platform and world."""
+    if settings.database_url.startswith("sqlite"):
+        urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'own.db'}"])
+    else:
+        urls = _postgres_database(f"zentail_hooks_{uuid.uuid4().hex[:12]}")
+    for url in urls:
+        upgrade(url)
+        own_settings = settings.model_copy(update={"database_url": url})
+        platform = Platform(own_settings)
+        try:
+            yield own_settings, platform, World(platform)
+        finally:
+            platform.close()
 
 
 @contextmanager
@@ -90,8 +114,9 @@ def verified(hook: Receiver, index: int, secret: str) -> partner.WebhookEvent:
 
 
 def test_a_receiver_that_fails_first_gets_the_signed_event_on_the_retry(
-    platform: Platform, world: World, settings: Settings, tmp_path: Path
+    own: tuple[Settings, Platform, World], tmp_path: Path
 ) -> None:
+    settings, platform, world = own
     with receiver(statuses=[500]) as hook:
         app, secret = hooked_app(platform, world, hook.url)
         account = world.account()
@@ -115,8 +140,9 @@ def test_a_receiver_that_fails_first_gets_the_signed_event_on_the_retry(
 
 @pytest.mark.serial
 def test_a_pending_delivery_survives_a_killed_server_and_arrives_after_the_restart(
-    platform: Platform, world: World, settings: Settings, tmp_path: Path
+    own: tuple[Settings, Platform, World], tmp_path: Path
 ) -> None:
+    settings, platform, world = own
     retry_base = 3.0
     with receiver(statuses=[503]) as hook:
         app, secret = hooked_app(platform, world, hook.url)
