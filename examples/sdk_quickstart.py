@@ -7,7 +7,7 @@ Usage: .venv/bin/python examples/sdk_quickstart.py '<callback URL from zentail i
 import os
 import sys
 
-from zentail import partner
+import zentail_partner as partner
 
 PLATFORM_URL = os.environ.get("PARTNER_PLATFORM_URL", "http://127.0.0.1:8000")
 APP = partner.AppCredentials(

@@ -25,9 +25,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+import zentail_partner as partner
 from examples.partner_app.config import Config
 from examples.partner_app.store import TokenStore, derive_key
-from zentail import partner
 
 log = logging.getLogger("partner_app")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")

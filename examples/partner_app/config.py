@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zentail import partner
+import zentail_partner as partner
 
 DEV_SECRET_KEY = "partner-app-development-key-do-not-use-in-production"
 

@@ -8,7 +8,9 @@ The package is laid out by concern:
 - ``zentail.api``: the account-scoped Open API under ``/v1``.
 - ``zentail.web``: the server-rendered platform UI (login, app catalog, Install, staff console).
 - ``zentail.cli``: the ``zentail`` command.
-- ``zentail.partner``: the partner SDK (needs only httpx).
+
+The partner SDK is its own distribution, ``zentail-partner`` (``sdk/python``, import name
+``zentail_partner``, httpx only).
 """
 
 __version__ = "0.1.0"

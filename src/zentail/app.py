@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zentail import __version__
+from zentail import __version__, webhook_delivery
 from zentail.api import errors as api_errors
 from zentail.api import oauth_endpoints as oauth_routes
 from zentail.api import router as api_router
@@ -70,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with webhook_delivery.delivering(platform):  # signed webhooks, at least once
+            yield
         await platform.aclose()
 
     app = FastAPI(
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=api_router.DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # api_router.install serves /docs from local assets
         openapi_url="/openapi.json",
         redoc_url=None,
     )

@@ -15,23 +15,36 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zentail.domain import accounts, apps, inventory, listings, orders, shipments, users
+from zentail.domain import (
+    accounts,
+    apps,
+    inventory,
+    listings,
+    orders,
+    partners,
+    shipments,
+    users,
+)
 from zentail.domain import warehouses as warehouses_domain
 from zentail.domain.actors import Actor
 from zentail.domain.scopes import ALL_SCOPES
 from zentail.platform import Platform
-from zentail.storage.models import Account, SalesOrder, utcnow
+from zentail.storage.models import Account, App, SalesOrder, utcnow
 from zentail.storage.tenancy import AccountScope
 
 DOCUMENTED_CLIENT_ID = "6779ef20e75817b79602"
 DOCUMENTED_CLIENT_SECRET = "31408421fb39334a730fc92e41e96986b60f6522a13f631ec93afa6f6c4e0cb3"
 PARTNER_APP_REDIRECT_URI = "http://127.0.0.1:8001/oauth_callback"
 
+DEMO_ACCOUNT_NAME = "Demo Outfitters"
 ADMIN_EMAIL = "admin@demo.example"
 ADMIN_PASSWORD = "demo-admin-password"
 OTHER_ADMIN_EMAIL = "admin@other.example"
 STAFF_EMAIL = "staff@zentail.example"
 STAFF_PASSWORD = "demo-staff-password"
+DEMO_PARTNER_NAME = "Demo Partner Inc."
+DEVELOPER_EMAIL = "developer@demo.example"
+DEVELOPER_PASSWORD = "demo-developer-password"
 
 SKUS = ("TSHIRT-RED-M", "TSHIRT-BLUE-L", "MUG-WHITE", "CAP-BLACK", "SOCKS-3PACK", "POSTER-A2")
 CITIES = (("Boston", "MA", "02110"), ("Austin", "TX", "73301"), ("Denver", "CO", "80202"))
@@ -49,6 +62,17 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(Account))
 
 
+def existing(platform: Platform) -> DemoSummary | None:
+    """The demo data seeded on an earlier start, or ``None`` if this database holds other
+    data. The secret printed is the documented one the demo app was registered with."""
+    with platform.db.session() as session:
+        account_id = session.scalar(select(Account.id).where(Account.name == DEMO_ACCOUNT_NAME))
+        app = session.scalar(select(App).where(App.client_id == DOCUMENTED_CLIENT_ID))
+        if account_id is None or app is None:
+            return None
+        return DemoSummary(account_id, app.client_id, DOCUMENTED_CLIENT_SECRET, app.redirect_uri)
+
+
 def seed(platform: Platform, *, redirect_uri: str = PARTNER_APP_REDIRECT_URI) -> DemoSummary | None:
     """Seed demo data into an empty database; return ``None`` if it already has data."""
     actor = Actor(label="demo")
@@ -57,7 +81,7 @@ def seed(platform: Platform, *, redirect_uri: str = PARTNER_APP_REDIRECT_URI) ->
             return None
         account, _ = accounts.create_account(
             session,
-            name="Demo Outfitters",
+            name=DEMO_ACCOUNT_NAME,
             admin_email=ADMIN_EMAIL,
             admin_password=ADMIN_PASSWORD,
             actor=actor,
@@ -89,6 +113,14 @@ def seed(platform: Platform, *, redirect_uri: str = PARTNER_APP_REDIRECT_URI) ->
             fixed_credentials=apps.Credentials(DOCUMENTED_CLIENT_ID, DOCUMENTED_CLIENT_SECRET),
             actor=actor,
         )
+        organisation = partners.create_partner(
+            session,
+            name=DEMO_PARTNER_NAME,
+            developer_email=DEVELOPER_EMAIL,
+            developer_password=DEVELOPER_PASSWORD,
+            actor=actor,
+        )
+        partners.attach_app(session, app, organisation.partner, actor=actor)
         for account_id, count, seed in ((account.id, 36, 1), (other.id, 5, 2)):
             scope = AccountScope(session, account_id)
             warehouse_ids = _seed_catalog(scope)

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     purge_batch_size: int = Field(default=1000, ge=1)
     purge_retention: int = Field(default=7 * 24 * 3600, ge=0)
 
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_give_up_seconds: int = Field(default=24 * 3600, ge=1)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:
         if self.env == "production":

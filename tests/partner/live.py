@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from typing import Literal
 
+import zentail_partner as partner
 from tests.support import LiveServer, TestAccount, World
-from zentail import partner
 
 
 def new_app(world: World, redirect_uri: str) -> partner.AppCredentials:

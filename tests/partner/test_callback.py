@@ -1,4 +1,4 @@
-"""Verifying the install callback: signature, freshness, client_id (zentail.partner)."""
+"""Verifying the install callback: signature, freshness, client_id (zentail_partner)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 
 from zentail.oauth import callback_signature
-from zentail.partner import AppCredentials, InvalidCallback, verify_callback
+from zentail_partner import AppCredentials, InvalidCallback, verify_callback
 
 NOW = 1_800_000_000
 APP = AppCredentials("6779ef20e75817b79602", "current-secret", "https://p.example/oauth_callback")

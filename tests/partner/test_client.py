@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
+import zentail_partner as partner
 from tests.partner import aio
 from tests.partner.canned import BASE_URL, ORDER, TOKEN, Recorder, page, problem
-from zentail import partner
 
 
 def run(recorder: Recorder, operation: partner.Operation[Any], token: str | None = TOKEN) -> Any:

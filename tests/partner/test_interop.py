@@ -18,10 +18,10 @@ from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
 from httpx_oauth.oauth2 import OAuth2
 from requests_oauthlib import OAuth2Session as RequestsOAuthlibSession
 
+import zentail_partner as partner
 from tests.partner import aio
 from tests.partner.live import install, new_app
 from tests.support import LiveServer, World, query_params
-from zentail import partner
 
 pytestmark = pytest.mark.server
 REDIRECT_URI = "https://partner.example/oauth_callback"

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+import zentail_partner as partner
 from tests.partner.live import new_order
 from tests.support import free_port, running_process
-from zentail import partner
 
 pytestmark = pytest.mark.server
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+import zentail_partner as partner
 from tests.partner import aio
 from tests.partner.live import install, new_app, new_order
 from tests.support import LiveServer, World
-from zentail import partner
 
 pytestmark = pytest.mark.server
 REDIRECT_URI = "https://partner.example/oauth_callback"

@@ -16,10 +16,10 @@ import httpx
 import pytest
 from examples.partner_app.store import TokenStore
 
+import zentail_partner as partner
 from tests import support
 from tests.partner.live import create_orders, install, new_app, new_order
 from tests.support import LiveServer, World, free_port, running_process
-from zentail import partner
 
 pytestmark = pytest.mark.server
 REPO = Path(__file__).resolve().parents[2]

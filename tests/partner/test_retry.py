@@ -7,8 +7,8 @@ import datetime as dt
 import httpx
 import pytest
 
-from zentail import partner
-from zentail.partner._retry import Attempts, retry_after
+import zentail_partner as partner
+from zentail_partner._retry import Attempts, retry_after
 
 NOW = dt.datetime(2026, 11, 29, 12, 0, 0, tzinfo=dt.UTC)
 

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+import zentail_partner as partner
 from tests.partner.canned import BASE_URL, Recorder
-from zentail import partner
 from zentail.oauth.client_auth import parse_basic
 
 APP = partner.AppCredentials(

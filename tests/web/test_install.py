@@ -3,10 +3,15 @@ the installed-apps page, and Uninstall."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from tests.support import World, exchange, query_params
 from tests.web.pages import log_in, submit
+
+QUICKSTART = Path(__file__).resolve().parents[2] / "docs" / "partner-quickstart.md"
 
 
 def test_the_app_page_says_in_plain_words_what_the_app_may_do(
@@ -99,3 +104,18 @@ def test_logos_are_served_with_a_placeholder_when_none_was_uploaded(
     assert logo.headers["content-type"].startswith("image/svg+xml")
     assert "<svg" in logo.text
     assert "sandbox" in logo.headers["content-security-policy"]
+
+
+def test_after_an_install_elsewhere_the_button_still_names_the_app_as_the_quickstart_says(
+    client: TestClient, world: World
+) -> None:
+    account, app = world.account(), world.app()
+    log_in(client, account.admin_email)
+    button = re.compile(r'<button type="submit" class="primary">([^<]+)</button>')
+    assert button.findall(client.get(f"/apps/{app.client_id}").text) == [f"Install {app.name}"]
+    world.install(app, account)  # what `zentail install` does
+    again = button.findall(client.get(f"/apps/{app.client_id}").text)
+    assert again == [f"Install {app.name} again"]
+    quickstart = QUICKSTART.read_text()
+    assert "**Install Demo Partner**" in quickstart
+    assert "**Install Demo Partner again**" in quickstart

@@ -1,5 +1,6 @@
 """The Open API v1 router: every resource module mounts here; :func:`install` adds the
-rate-limit headers and tidies the OpenAPI document."""
+rate-limit headers, tidies the OpenAPI document (with the authorization server's endpoints
+merged in) and serves ``/docs`` from local assets."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from zentail.api import inventory, listings, order_actions, sales_orders, warehouses
+from zentail.api import (
+    docs,
+    inventory,
+    listings,
+    oauth_openapi,
+    order_actions,
+    sales_orders,
+    warehouses,
+)
 from zentail.api.errors import PROBLEM_CONTENT_TYPE
 from zentail.api.rate_limit import RateLimitHeadersMiddleware
 
@@ -33,8 +42,10 @@ router.include_router(listings.router)
 
 
 def install(app: FastAPI) -> None:
-    """Add the ``X-RateLimit-*`` headers and the tidied OpenAPI document to ``app``."""
+    """Add the ``X-RateLimit-*`` headers, the tidied OpenAPI document and ``/docs`` to
+    ``app`` (before ``/static`` is mounted: see :func:`zentail.api.docs.install`)."""
     app.add_middleware(RateLimitHeadersMiddleware)
+    docs.install(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -44,7 +55,7 @@ def install(app: FastAPI) -> None:
                 description=app.description,
                 routes=app.routes,
             )
-            app.openapi_schema = tidy(document)
+            app.openapi_schema = oauth_openapi.merge(tidy(document))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

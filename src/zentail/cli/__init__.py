@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from zentail.cli import accounts, apps, db, installs, serve, tokens  # noqa: F401  (registers commands)
+from zentail.cli import (  # noqa: F401  (registers commands)
+    accounts,
+    apps,
+    db,
+    installs,
+    partners,
+    serve,
+    tokens,
+)
 from zentail.cli._app import app
 
 

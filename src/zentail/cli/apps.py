@@ -1,4 +1,5 @@
-"""``zentail apps register|list|show|rotate-secret|suspend|resume|delete``."""
+"""``zentail apps register|list|show|rotate-secret|suspend|resume|delete``, and the app's
+webhook: ``set-webhook``, ``deliveries``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import typer
 
 from zentail.cli._app import JSON_OPTION, app, emit, fail, unit_of_work
-from zentail.domain import apps
+from zentail.domain import apps, partners, webhooks
 from zentail.domain.actors import Actor
 from zentail.storage.models import App, utcnow
 
@@ -31,6 +32,8 @@ def describe(row: App) -> dict[str, Any]:
             {"created_at": s.created_at, "expires_at": s.expires_at}
             for s in apps.valid_secrets(row, now)
         ],
+        "partner_id": row.partner_id,
+        "webhook_url": row.webhook_url,
         "created_at": row.created_at,
     }
 
@@ -52,6 +55,9 @@ def register(
     scopes: str = typer.Option(..., "--scopes", help='Space-separated, e.g. "salesOrder:read".'),
     logo: Path | None = typer.Option(None, "--logo", help="Square image, at least 50x50 px."),
     description: str = typer.Option("", "--description"),
+    partner_id: int | None = typer.Option(
+        None, "--partner", help="The ID of the partner organisation that owns the app."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a partner app. The client secret is printed once and never again."""
@@ -67,6 +73,10 @@ def register(
             logo=_read_logo(logo),
             actor=Actor.cli(),
         )
+        if partner_id is not None:
+            partners.attach_app(
+                session, row, partners.get_partner(session, partner_id), actor=Actor.cli()
+            )
         data = {**describe(row), "client_secret": credentials.client_secret}
     emit(
         data,
@@ -149,3 +159,59 @@ def delete(
     with unit_of_work() as (_, session):
         apps.delete_app(session, apps.get_app(session, client_id), actor=Actor.cli())
     typer.echo(f"deleted {client_id}")
+
+
+@apps_app.command("set-webhook")
+def set_webhook(
+    client_id: str,
+    url: str = typer.Option(
+        ..., "--url", help='https (http for loopback); "" removes the webhook.'
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Set the app's webhook URL. The new signing secret (whsec_…) is printed once."""
+    with unit_of_work() as (platform, session):
+        row = apps.get_app(session, client_id)
+        secret = webhooks.set_webhook(
+            session,
+            platform.keyring,
+            row,
+            url=url,
+            actor=Actor.cli(),
+            production=platform.settings.env == "production",
+        )
+        data = {"client_id": row.client_id, "webhook_url": row.webhook_url, "secret": secret}
+    text = (
+        f"webhook of {client_id} removed"
+        if secret is None
+        else f"webhook_url: {data['webhook_url']}\n"
+        f"secret:      {secret}  (shown once; store it now)"
+    )
+    emit(data, as_json, text)
+
+
+@apps_app.command("deliveries")
+def deliveries(client_id: str, as_json: bool = JSON_OPTION) -> None:
+    """The app's newest webhook deliveries (attempts, status, response code, next attempt)."""
+    with unit_of_work() as (_, session):
+        rows = [
+            {
+                "id": d.id,
+                "message_id": d.message_id,
+                "type": d.event_type,
+                "status": d.status,
+                "attempts": d.attempts,
+                "last_status_code": d.last_status_code,
+                "last_error": d.last_error,
+                "next_attempt_at": d.next_attempt_at if d.status == "pending" else None,
+                "created_at": d.created_at,
+                "delivered_at": d.delivered_at,
+            }
+            for d in webhooks.list_deliveries(session, apps.get_app(session, client_id))
+        ]
+    text = "\n".join(
+        f"{r['id']}\t{r['type']}\t{r['status']}\tattempts={r['attempts']}\t"
+        f"code={r['last_status_code']}"
+        for r in rows
+    )
+    emit(rows, as_json, text or "no deliveries")

@@ -3,6 +3,10 @@
 Install (RFC 6749 §4.1.2, platform-initiated): check that the app is active, record the
 installation, mint a one-time code bound to (app, account, redirect URI, scopes), and build
 the redirect ``<redirect URI>?client_id=…&code=…&timestamp=…&hmac=…``.
+
+An install that starts an installation (new, or after an uninstall) and an uninstall write
+their ``app.installed`` / ``app.uninstalled`` webhook event to the outbox in the same
+transaction (:mod:`zentail.domain.webhooks`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from zentail import crypto, generations
-from zentail.domain import audit
+from zentail.domain import audit, webhooks
 from zentail.domain.actors import Actor
 from zentail.domain.apps import valid_secrets
 from zentail.domain.errors import Conflict, NotFound
@@ -55,6 +59,7 @@ def install(
             Installation.app_id == app.id, Installation.account_id == account_id
         )
     )
+    started = installation is None or installation.uninstalled_at is not None
     if installation is None:
         installation = Installation(app_id=app.id, account_id=account_id, scopes=app.scopes)
         session.add(installation)
@@ -78,6 +83,8 @@ def install(
     session.add(code_row)
     session.flush()
     audit.record(session, "install", actor, account_id=account_id, app_id=app.id)
+    if started:
+        webhooks.enqueue(session, installation, app, "app.installed")
     audit.record(
         session, "code.issued", actor, account_id=account_id, app_id=app.id, code_id=code_row.id
     )
@@ -171,4 +178,5 @@ def uninstall(session: Session, *, app: App, account_id: int, actor: Actor) -> I
         app_id=app.id,
         tokens_revoked=revoked.rowcount,  # type: ignore[attr-defined]
     )
+    webhooks.enqueue(session, installation, app, "app.uninstalled")
     return installation

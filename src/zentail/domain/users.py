@@ -15,7 +15,7 @@ from zentail.domain.actors import Actor
 from zentail.domain.errors import Conflict, InvalidInput
 from zentail.storage.models import User, utcnow
 
-ROLES = ("staff", "admin", "member")
+ROLES = ("staff", "admin", "member", "developer")
 MIN_PASSWORD_LENGTH = 10
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -39,17 +39,28 @@ def create_user(
     role: str,
     account_id: int | None,
     actor: Actor,
+    partner_id: int | None = None,
 ) -> User:
+    """Create a user. Staff belong to nothing, admins and members to one account, and
+    developers to one partner organisation (never to an account)."""
     email = normalize_email(email)
     if role not in ROLES:
         raise InvalidInput("role", f"must be one of {', '.join(ROLES)}")
-    if (role == "staff") != (account_id is None):
+    if (role == "developer") != (partner_id is not None):
+        raise InvalidInput("role", "developers, and only they, belong to a partner")
+    if (role in ("staff", "developer")) != (account_id is None):
         raise InvalidInput("role", "staff belong to no account; admins and members to one")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput("password", f"must have at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise Conflict(f"a user with e-mail {email} already exists")
-    user = User(email=email, password_hash=_hasher.hash(password), role=role, account_id=account_id)
+    user = User(
+        email=email,
+        password_hash=_hasher.hash(password),
+        role=role,
+        account_id=account_id,
+        partner_id=partner_id,
+    )
     session.add(user)
     session.flush()
     audit.record(session, "user.created", actor, account_id=account_id, user_id=user.id, role=role)

@@ -7,8 +7,8 @@ install callback, the platform adds ``timestamp`` (Unix seconds) and ``hmac``:
     message = "&".join(f"{key}={value}" for key, value in sorted(params.items()) if key != "hmac")
     hmac    = hex(HMAC-SHA256(key=client_secret, message))
 
-``params`` are the decoded query parameters. This module is stdlib-only: the partner SDK
-imports it without the server's dependencies.
+``params`` are the decoded query parameters. The partner SDK verifies with its own copy
+(``zentail_partner._callback_signature``); ``tests/partner/test_callback.py`` proves they agree.
 """
 
 from __future__ import annotations

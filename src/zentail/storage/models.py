@@ -99,17 +99,32 @@ class Account(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class Partner(Base):
+    """A partner organisation: it owns apps, and its developers log in to the developer
+    console."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class User(Base):
-    """A person who logs in to the platform: staff (no account) or an account admin/member."""
+    """A person who logs in to the platform: staff (no account), an account admin/member,
+    or a partner's developer (``partner_id`` set, no account)."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))  # staff | admin | member
+    role: Mapped[str] = mapped_column(String(16))  # staff | admin | member | developer
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
     )
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None]
@@ -118,6 +133,7 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     account: Mapped[Account | None] = relationship()
+    partner: Mapped[Partner | None] = relationship()
 
 
 # --- the app registry ---------------------------------------------------------------------
@@ -138,12 +154,70 @@ class App(Base):
     logo: Mapped[bytes | None] = mapped_column(LargeBinary)
     logo_content_type: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | suspended
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="SET NULL"), index=True
+    )
+    webhook_url: Mapped[str | None] = mapped_column(String(2000))
+    webhook_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     secrets: Mapped[list[AppSecret]] = relationship(
         back_populates="app", cascade="all, delete-orphan", order_by="AppSecret.id"
     )
+    partner: Mapped[Partner | None] = relationship()
+
+
+class ScopeChangeRequest(Base):
+    """A developer's request to change an app's scopes; staff approve or decline it."""
+
+    __tablename__ = "scope_change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    scopes: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # |approved|declined
+    requested_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime | None]
+
+    app: Mapped[App] = relationship()
+
+
+class WebhookDelivery(Base):
+    """One event for one app in the outbox, written in the transaction of the change it
+    reports, and the state of its delivery (at least once, retried with backoff).
+
+    ``body`` holds the exact bytes that are signed and sent. A node claims a due delivery by
+    an atomic conditional ``UPDATE`` that sets ``lease_until`` and a fresh ``claim_token``;
+    only the holder of that token records the attempt's outcome.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # |delivered|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[dt.datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_attempt_at: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    app: Mapped[App] = relationship()
 
 
 class AppSecret(Base):

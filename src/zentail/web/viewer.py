@@ -1,7 +1,9 @@
 """Who is looking at the page: the logged-in user, loaded from the database on every request,
 and the role checks routes declare as dependencies.
 
-Roles: ``staff`` (Zentail operators, no account), ``admin`` and ``member`` (of one account).
+Roles: ``staff`` (Zentail operators, no account), ``admin`` and ``member`` (of one account),
+``developer`` (of one partner organisation: the developer console only, never an account's
+pages, the catalog or the staff console).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from starlette.requests import Request
 from zentail.domain import users
 from zentail.domain.actors import Actor
 from zentail.platform import Platform
-from zentail.storage.models import Account, User
+from zentail.storage.models import Account, Partner, User
 from zentail.web import csrf
 from zentail.web.errors import LoginRequired, PageError
 
@@ -33,10 +35,16 @@ class Viewer:
     account_id: int | None
     account_name: str | None
     source_ip: str | None
+    partner_id: int | None = None
+    partner_name: str | None = None
 
     @property
     def is_staff(self) -> bool:
         return self.role == "staff"
+
+    @property
+    def is_developer(self) -> bool:
+        return self.role == "developer"
 
     @property
     def is_account_admin(self) -> bool:
@@ -80,9 +88,9 @@ def log_out(request: Request) -> None:
     end_session(request)
 
 
-def current_viewer(request: Request) -> Viewer:
-    """The logged-in user, or :class:`LoginRequired`. A user deleted since login, or whose
-    sessions were ended (logout elsewhere), is logged out."""
+def logged_in_viewer(request: Request) -> Viewer:
+    """The logged-in user, whatever the role, or :class:`LoginRequired`. A user deleted
+    since login, or whose sessions were ended (logout elsewhere), is logged out."""
     user_id = request.session.get(USER_KEY)
     if not isinstance(user_id, int):
         raise LoginRequired
@@ -92,6 +100,7 @@ def current_viewer(request: Request) -> Viewer:
             end_session(request)
             raise LoginRequired
         account = session.get(Account, user.account_id) if user.account_id else None
+        partner = session.get(Partner, user.partner_id) if user.partner_id else None
         viewer = Viewer(
             user.id,
             user.email,
@@ -99,8 +108,31 @@ def current_viewer(request: Request) -> Viewer:
             user.account_id,
             account.name if account else None,
             request.client.host if request.client else None,
+            partner.id if partner else None,
+            partner.name if partner else None,
         )
     request.state.viewer = viewer
+    return viewer
+
+
+def current_viewer(request: Request) -> Viewer:
+    """The logged-in staff or account user (every page outside the developer console).
+    A developer is refused: their login reaches their partner's apps and nothing else."""
+    viewer = logged_in_viewer(request)
+    if viewer.is_developer:
+        raise PageError(
+            403,
+            "This page is not part of the developer console",
+            "Your login belongs to a partner organisation: it opens the developer console only.",
+        )
+    return viewer
+
+
+def developer(request: Request) -> Viewer:
+    """A partner's developer: the developer console's only users."""
+    viewer = logged_in_viewer(request)
+    if not viewer.is_developer or viewer.partner_id is None:
+        raise PageError(403, "Developers only", "The developer console is for partner developers.")
     return viewer
 
 
@@ -148,3 +180,4 @@ AnyViewer = Annotated[Viewer, Depends(current_viewer)]
 Installer = Annotated[Viewer, Depends(installer)]
 AccountAdmin = Annotated[Viewer, Depends(account_admin)]
 Staff = Annotated[Viewer, Depends(staff)]
+Developer = Annotated[Viewer, Depends(developer)]

@@ -11,11 +11,23 @@ from zentail.web.routes import (
     audit,
     auth,
     catalog,
+    developer,
     installed,
     staff_accounts,
     staff_apps,
+    staff_partners,
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
-for module in (auth, catalog, installed, api_access, staff_apps, staff_accounts, audit):
+for module in (
+    auth,
+    catalog,
+    installed,
+    api_access,
+    staff_apps,
+    staff_accounts,
+    staff_partners,
+    audit,
+    developer,
+):
     router.include_router(module.router)

@@ -32,9 +32,17 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+DEVELOPER_HOME = "/developer"
+
+
 @router.get("/")
 def home(request: Request) -> Response:
-    return pages.see_other(HOME if request.session.get(USER_KEY) else "/login")
+    user_id = request.session.get(USER_KEY)
+    if not isinstance(user_id, int):
+        return pages.see_other("/login")
+    with platform_of(request).db.session() as session:
+        user = session.get(User, user_id)
+    return pages.see_other(DEVELOPER_HOME if user and user.role == "developer" else HOME)
 
 
 @router.get("/login")
@@ -81,6 +89,9 @@ def login(
         context = {"next": safe_next(next), "email": email, "error": message}
         return pages.render(request, "login.html", context, status=429 if refused.locked else 400)
     start_session(request, user)
+    if user.role == "developer":  # the developer console is all a developer's login opens
+        target = safe_next(next)
+        return pages.see_other(target if target.startswith(DEVELOPER_HOME) else DEVELOPER_HOME)
     return pages.see_other(safe_next(next))
 
 

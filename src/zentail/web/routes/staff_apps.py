@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from zentail.domain import apps
+from zentail.domain import apps, partners
 from zentail.domain.apps import LOGO_MAX_BYTES
 from zentail.domain.errors import Conflict, InvalidInput
 from zentail.domain.scopes import SCOPES
@@ -120,6 +120,8 @@ def app_detail(request: Request, client_id: str, viewer: Staff) -> Response:
             "install_count": installed,
             "secrets": [(s, s.expires_at is None or s.expires_at > now) for s in app.secrets],
             "grace": platform_of(request).settings.secret_rotation_grace,
+            "partners": partners.list_partners(session),
+            "scope_requests": partners.pending_requests(session, app_id=app.id),
         }
         return pages.render(request, "staff/app.html", context)
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from zentail.partner._models import (
+from zentail_partner._models import (
     InventoryItem,
     InventoryUpdate,
     InventoryUpdateResult,
@@ -25,7 +25,7 @@ from zentail.partner._models import (
     ShipmentsResult,
     Warehouse,
 )
-from zentail.partner._operation import Operation, Page, parse_object, parse_page
+from zentail_partner._operation import Operation, Page, parse_object, parse_page
 
 Timestamp = dt.datetime | str
 """An aware ``datetime``, or a string already in Zentail's ISO 8601 form."""

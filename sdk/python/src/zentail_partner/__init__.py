@@ -1,9 +1,9 @@
 """The partner SDK: verify the install callback, exchange its code, call the Open API.
 
-Needs only httpx (``pip install 'zentail[partner]'``); it never imports the platform's server
-packages. A typical partner backend::
+The ``zentail-partner`` distribution (``pip install ./sdk/python``) needs only httpx; it
+never imports the platform's server packages. A typical partner backend::
 
-    from zentail import partner
+    import zentail_partner as partner
 
     app = partner.AppCredentials(client_id, client_secret, "https://you.example/oauth_callback")
 
@@ -18,14 +18,14 @@ packages. A typical partner backend::
 
 Each endpoint is a function returning an :class:`Operation`; :class:`Client` and
 :class:`AsyncClient` run it (``call``) or walk its pages (``paginate``, ``pages``). Errors are
-one tree under :class:`ZentailError` (see ``zentail.partner._errors``). docs/sdk.md has more.
+one tree under :class:`ZentailError` (see ``zentail_partner._errors``). docs/sdk.md has more.
 """
 
 from contextlib import suppress as _suppress
 
-from zentail.partner._callback import AppCredentials, InstallCallback, verify_callback
-from zentail.partner._client import AsyncClient, Client
-from zentail.partner._endpoints import (
+from zentail_partner._callback import AppCredentials, InstallCallback, verify_callback
+from zentail_partner._client import AsyncClient, Client
+from zentail_partner._endpoints import (
     Timestamp,
     cancel_sales_order,
     create_sales_order,
@@ -40,19 +40,20 @@ from zentail.partner._endpoints import (
     mark_paid,
     update_inventory,
 )
-from zentail.partner._errors import (
+from zentail_partner._errors import (
     ApiError,
     FieldError,
     InvalidCallback,
     InvalidClient,
     InvalidGrant,
+    InvalidWebhook,
     RateLimited,
     TokenExchangeError,
     TransportError,
     UnexpectedResponse,
     ZentailError,
 )
-from zentail.partner._models import (
+from zentail_partner._models import (
     Address,
     InventoryItem,
     InventoryLevel,
@@ -75,9 +76,10 @@ from zentail.partner._models import (
     Warehouse,
     WarehouseStock,
 )
-from zentail.partner._operation import Operation, Page
-from zentail.partner._retry import RetryPolicy
-from zentail.partner._token import AccessToken, basic_authorization, exchange_code
+from zentail_partner._operation import Operation, Page
+from zentail_partner._retry import RetryPolicy
+from zentail_partner._token import AccessToken, basic_authorization, exchange_code
+from zentail_partner._webhooks import WebhookEvent, verify_webhook
 
 __all__ = [
     "AccessToken",
@@ -91,6 +93,7 @@ __all__ = [
     "InvalidCallback",
     "InvalidClient",
     "InvalidGrant",
+    "InvalidWebhook",
     "InventoryItem",
     "InventoryLevel",
     "InventoryUpdate",
@@ -119,6 +122,7 @@ __all__ = [
     "UnexpectedResponse",
     "Warehouse",
     "WarehouseStock",
+    "WebhookEvent",
     "ZentailError",
     "basic_authorization",
     "cancel_sales_order",
@@ -135,9 +139,10 @@ __all__ = [
     "mark_paid",
     "update_inventory",
     "verify_callback",
+    "verify_webhook",
 ]
 
-# Show the public path in reprs and tracebacks, as httpx does ("zentail.partner.Client").
+# Show the public path in reprs and tracebacks, as httpx does ("zentail_partner.Client").
 for _name in __all__:
     with _suppress(AttributeError, TypeError):  # aliases (Literal[...], unions) keep theirs
         globals()[_name].__module__ = __name__

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote_plus
 
-from zentail.partner._callback import AppCredentials
-from zentail.partner._errors import UnexpectedResponse
-from zentail.partner._operation import Operation, oauth_error, parse_object
+from zentail_partner._callback import AppCredentials
+from zentail_partner._errors import UnexpectedResponse
+from zentail_partner._operation import Operation, oauth_error, parse_object
 
 
 @dataclass(frozen=True)

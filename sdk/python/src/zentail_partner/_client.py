@@ -15,10 +15,10 @@ from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
-from zentail import __version__
-from zentail.partner._errors import TransportError, UnexpectedResponse
-from zentail.partner._operation import Operation, Page
-from zentail.partner._retry import Attempts, RetryPolicy
+from zentail_partner._errors import TransportError, UnexpectedResponse
+from zentail_partner._operation import Operation, Page
+from zentail_partner._retry import Attempts, RetryPolicy
+from zentail_partner._version import __version__
 
 T = TypeVar("T")
 TransportT = TypeVar("TransportT", httpx.BaseTransport, httpx.AsyncBaseTransport)

@@ -3,7 +3,7 @@
 The platform redirects the installing user's browser to
 ``<redirect URI>?client_id=…&code=…&timestamp=<unix seconds>&hmac=<hex>``, where ``hmac`` is
 HMAC-SHA256 keyed with the client secret over the other parameters (see
-:mod:`zentail.oauth.callback_signature`, which this module reuses). The documented flow has no
+:mod:`zentail_partner._callback_signature`). The documented flow has no
 ``state``, so this signature is what tells a genuine callback from a forged one
 (RFC 9700 §4.5: login CSRF and code injection).
 """
@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
-from zentail.oauth import callback_signature
-from zentail.partner._errors import InvalidCallback
+from zentail_partner import _callback_signature as callback_signature
+from zentail_partner._errors import InvalidCallback
 
 DEFAULT_MAX_AGE = 300
 REQUIRED_PARAMS = ("client_id", "code", callback_signature.TIMESTAMP_PARAM, "hmac")

@@ -15,8 +15,8 @@ from typing import Generic, TypeVar
 
 import httpx
 
-from zentail.partner._errors import RateLimited
-from zentail.partner._operation import Operation, rate_limit_detail
+from zentail_partner._errors import RateLimited
+from zentail_partner._operation import Operation, rate_limit_detail
 
 T = TypeVar("T")
 

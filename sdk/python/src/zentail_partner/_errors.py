@@ -29,6 +29,11 @@ class InvalidCallback(ZentailError):
     """The install callback failed verification: do not exchange its code."""
 
 
+class InvalidWebhook(ZentailError):
+    """A webhook request failed verification (signature, timestamp or body): answer it with
+    a 4xx and do not act on it."""
+
+
 class TokenExchangeError(ZentailError):
     """``POST /v1/token`` refused the exchange (RFC 6749 §5.2).
 

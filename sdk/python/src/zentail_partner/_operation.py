@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from zentail.partner._errors import (
+from zentail_partner._errors import (
     ApiError,
     FieldError,
     InvalidClient,

@@ -1,0 +1,186 @@
+"""The authorization server's endpoints in the OpenAPI document.
+
+``/v1/token``, ``/v1/revoke`` and ``/v1/introspect`` are plain Starlette routes (they answer
+RFC 6749 errors, not problem documents), so FastAPI does not describe them; these static path
+items do, without changing how the endpoints are served. Each is a form-encoded ``POST``
+with the client authenticated by HTTP Basic (RFC 6749 §2.3.1).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from zentail.domain.scopes import SCOPES
+from zentail.oauth import metadata
+
+SCOPE_LIST = "Space-separated, of: " + " ".join(SCOPES)
+SECURITY_SCHEME_NAME = "clientBasic"
+SECURITY_SCHEME = {
+    "type": "http",
+    "scheme": "basic",
+    "description": "The app's client ID and client secret (RFC 6749 §2.3.1).",
+}
+
+OAUTH_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "An RFC 6749 §5.2 error response.",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "string",
+            "enum": [
+                "invalid_request",
+                "invalid_client",
+                "invalid_grant",
+                "unauthorized_client",
+                "unsupported_grant_type",
+                "invalid_scope",
+                "slow_down",
+                "server_error",
+            ],
+        },
+        "error_description": {"type": "string"},
+    },
+}
+
+NO_STORE = {
+    "Cache-Control": {"description": "Always `no-store`", "schema": {"type": "string"}},
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": NO_STORE,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}},
+    }
+
+
+ERRORS = {
+    "400": _error("`invalid_request`, `invalid_grant`, `unsupported_grant_type` (RFC 6749 §5.2)"),
+    "401": _error("`invalid_client`: client authentication failed (RFC 6749 §5.2)"),
+    "405": _error("`invalid_request`: only POST is accepted"),
+    "413": _error("`invalid_request`: the body is too large"),
+    "429": _error("`slow_down`: too many failed client authentications; see `Retry-After`"),
+}
+
+TOKEN_HINT = {
+    "type": "string",
+    "enum": ["access_token"],
+    "description": "Optional hint (RFC 7009 §2.1, RFC 7662 §2.1); any value is accepted.",
+}
+
+
+def _operation(
+    operation_id: str, summary: str, description: str, form: dict[str, Any], ok: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "post": {
+            "tags": ["Authorization server"],
+            "operationId": operation_id,
+            "summary": summary,
+            "description": description,
+            "security": [{SECURITY_SCHEME_NAME: []}],
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": form}},
+            },
+            "responses": {"200": ok, **ERRORS},
+        }
+    }
+
+
+PATHS: dict[str, Any] = {
+    metadata.TOKEN_PATH: _operation(
+        "exchangeAuthorizationCode",
+        "Exchange an authorization code for the account's access token",
+        "RFC 6749 §4.1.3. The code comes from the Install callback; it works once and for "
+        "a few minutes. A new exchange for an installation replaces the installation's "
+        "previous token: the previous one stops working.",
+        {
+            "type": "object",
+            "required": ["grant_type", "redirect_uri"],
+            "properties": {
+                "grant_type": {"type": "string", "enum": ["authorization_code"]},
+                "code": {"type": "string", "description": "The code from the callback."},
+                "authorization_code": {
+                    "type": "string",
+                    "description": "The same as `code`, as Zentail's guide spells it.",
+                },
+                "redirect_uri": {
+                    "type": "string",
+                    "format": "uri",
+                    "description": "The app's registered redirect URI, exactly.",
+                },
+            },
+        },
+        {
+            "description": "The access token (RFC 6749 §5.1)",
+            "headers": NO_STORE,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["access_token", "token_type"],
+                        "properties": {
+                            "access_token": {"type": "string"},
+                            "token_type": {"type": "string", "enum": ["bearer"]},
+                        },
+                    }
+                }
+            },
+        },
+    ),
+    metadata.REVOCATION_PATH: _operation(
+        "revokeToken",
+        "Revoke one of the app's access tokens",
+        "RFC 7009. Answers 200 whether or not the token existed or was the app's.",
+        {
+            "type": "object",
+            "required": ["token"],
+            "properties": {"token": {"type": "string"}, "token_type_hint": TOKEN_HINT},
+        },
+        {"description": "Revoked, or nothing to revoke (RFC 7009 §2.2)", "headers": NO_STORE},
+    ),
+    metadata.INTROSPECTION_PATH: _operation(
+        "introspectToken",
+        "Tell whether one of the app's access tokens is active",
+        'RFC 7662. A token of another app, or an unknown one, is `{"active": false}`.',
+        {
+            "type": "object",
+            "required": ["token"],
+            "properties": {"token": {"type": "string"}, "token_type_hint": TOKEN_HINT},
+        },
+        {
+            "description": "The token's state (RFC 7662 §2.2)",
+            "headers": NO_STORE,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["active"],
+                        "properties": {
+                            "active": {"type": "boolean"},
+                            "scope": {"type": "string", "description": SCOPE_LIST},
+                            "client_id": {"type": "string"},
+                            "token_type": {"type": "string", "enum": ["bearer"]},
+                            "iat": {"type": "integer"},
+                            "sub": {"type": "string"},
+                            "account_id": {"type": "integer"},
+                        },
+                    }
+                }
+            },
+        },
+    ),
+}
+
+
+def merge(document: dict[str, Any]) -> dict[str, Any]:
+    """Add the three endpoints, their Basic security scheme and the error schema."""
+    document.setdefault("paths", {}).update(copy.deepcopy(PATHS))
+    components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[SECURITY_SCHEME_NAME] = SECURITY_SCHEME
+    components.setdefault("schemas", {})["OAuthError"] = OAUTH_ERROR_SCHEMA
+    return document
