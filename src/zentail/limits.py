@@ -15,6 +15,8 @@ counters, so nothing is cached on its strength.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import math
 import threading
@@ -22,9 +24,11 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import redis
-import redis.asyncio as aioredis
+
+from zentail.redis_pipe import PipelinedRedis, RedisReplyError, RedisUnavailable
 
 log = logging.getLogger("zentail.limits")
 
@@ -147,6 +151,9 @@ return out
 """
 
 
+SCRIPT_SHA = hashlib.sha1(_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis names scripts so
+
+
 def _script_arguments(
     prefix: str, buckets: Sequence[Bucket], counters: Sequence[str], *, record: bool
 ) -> tuple[list[str], list[str | float | int]]:
@@ -160,12 +167,12 @@ def _script_arguments(
 EPOCH_KEY = "epoch"
 
 
-def _outcome(buckets: Sequence[Bucket], reply: list[object]) -> Outcome:
+def _outcome(buckets: Sequence[Bucket], reply: list[Any]) -> Outcome:
     decisions = tuple(
         Decision(
             bool(reply[3 * i]),
-            float(reply[3 * i + 1]),  # type: ignore[arg-type]
-            int(reply[3 * i + 2]),  # type: ignore[call-overload]
+            float(reply[3 * i + 1]),
+            int(reply[3 * i + 2]),
             bucket.burst,
         )
         for i, bucket in enumerate(buckets)
@@ -186,32 +193,33 @@ class Limiter:
         self._timeout = timeout
         self._down_until = 0.0
         self._sync: redis.Redis[bytes] | None = None
-        self._async: aioredis.Redis[bytes] | None = None
+        self._pipes: dict[asyncio.AbstractEventLoop, PipelinedRedis] = {}
         self._sync_script: object = None
-        self._async_script: object = None
         self._async_lock = threading.Lock()
         self.fallbacks = 0  # how often the in-process buckets answered for Redis
+        self.round_trips = 0  # calls sent to Redis (for bench/)
 
     # -- the event loop -----------------------------------------------------------------
 
-    def _async_client(self) -> aioredis.Redis[bytes]:
-        # One client per event loop: an asyncio connection belongs to the loop it was made on
-        # (the test client runs a fresh loop per test).
-        import asyncio
-
+    def _pipe(self) -> PipelinedRedis:
+        # One client per event loop: a connection belongs to the loop it was made on (the
+        # test client runs a fresh loop per test).
         loop = asyncio.get_running_loop()
-        with self._async_lock:
-            if self._async is None or getattr(self, "_async_loop", None) is not loop:
-                assert self.redis_url is not None
-                self._async = aioredis.Redis.from_url(
-                    self.redis_url,
-                    socket_timeout=self._timeout,
-                    socket_connect_timeout=self._timeout,
-                    max_connections=64,
-                )
-                self._async_script = self._async.register_script(_SCRIPT)
-                self._async_loop = loop
-            return self._async
+        pipe = self._pipes.get(loop)
+        if pipe is None:
+            assert self.redis_url is not None
+            self._pipes = {lp: p for lp, p in self._pipes.items() if not lp.is_closed()}
+            pipe = self._pipes[loop] = PipelinedRedis(self.redis_url, timeout=self._timeout)
+        return pipe
+
+    async def _evalsha(self, keys: list[str], args: list[str | float | int]) -> Any:
+        pipe = self._pipe()
+        try:
+            return await pipe.call("EVALSHA", SCRIPT_SHA, len(keys), *keys, *args)
+        except RedisReplyError as error:
+            if not str(error).startswith("NOSCRIPT"):
+                raise
+            return await pipe.call("EVAL", _SCRIPT, len(keys), *keys, *args)
 
     async def atake(
         self, buckets: Sequence[Bucket], *, counters: Sequence[str] = (), record: bool = True
@@ -219,11 +227,11 @@ class Limiter:
         """Take (``record=True``) or test one unit from every bucket, all or nothing, and read
         ``counters`` (epoch first) in the same round trip."""
         if self.redis_url is not None and time.monotonic() >= self._down_until:
-            client = self._async_client()
             keys, args = _script_arguments(self.prefix, buckets, counters, record=record)
+            self.round_trips += 1
             try:
-                reply = await self._async_script(keys=keys, args=args, client=client)  # type: ignore[operator]
-            except (redis.RedisError, OSError) as error:
+                reply = await self._evalsha(keys, args)
+            except (RedisUnavailable, RedisReplyError) as error:
                 self._redis_failed(error)
             else:
                 return _outcome(buckets, reply)
@@ -233,13 +241,11 @@ class Limiter:
         """Add one to each counter (a credential generation); False when Redis is down."""
         if self.redis_url is None or not counters:
             return self.redis_url is None
-        client = self._async_client()
+        self.round_trips += 1
         try:
-            async with client.pipeline(transaction=False) as pipe:
-                for counter in counters:
-                    pipe.incr(self.prefix + counter)
-                await pipe.execute()
-        except (redis.RedisError, OSError) as error:
+            pipe = self._pipe()
+            await asyncio.gather(*(pipe.call("INCR", self.prefix + c) for c in counters))
+        except (RedisUnavailable, RedisReplyError) as error:
             self._redis_failed(error)
             return False
         return True
@@ -265,6 +271,7 @@ class Limiter:
         if self.redis_url is not None and time.monotonic() >= self._down_until:
             client = self._sync_client()
             keys, args = _script_arguments(self.prefix, buckets, counters, record=record)
+            self.round_trips += 1
             try:
                 reply = self._sync_script(keys=keys, args=args, client=client)  # type: ignore[operator]
             except (redis.RedisError, OSError) as error:
@@ -278,6 +285,7 @@ class Limiter:
         counters = list(counters)
         if self.redis_url is None or not counters:
             return self.redis_url is None
+        self.round_trips += 1
         try:
             pipe = self._sync_client().pipeline(transaction=False)
             for counter in counters:
@@ -305,9 +313,9 @@ class Limiter:
         return Outcome(self._memory.take(buckets, record=record), (), shared=False)
 
     async def aclose(self) -> None:
-        if self._async is not None:
-            await self._async.aclose()  # type: ignore[attr-defined]
-            self._async = None
+        pipe = self._pipes.pop(asyncio.get_running_loop(), None)
+        if pipe is not None:
+            pipe.close()
 
     def close(self) -> None:
         if self._sync is not None:

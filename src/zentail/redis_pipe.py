@@ -1,0 +1,117 @@
+"""The request path's Redis client: one pipelined connection per event loop.
+
+RESP answers commands in the order they were sent, so concurrent requests can share one
+connection: each writes its command at once and waits for its own reply, and the replies of
+many requests arrive together. hiredis (the Redis project's C protocol library) packs commands
+and parses replies. Against ``redis.asyncio``'s pool (a connection checkout, a round of
+Python-level parsing and several awaits per command) this cut the cost of the one Redis call of
+an API request severalfold (decision 0030). Worker threads keep using redis-py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import hiredis
+
+
+class RedisUnavailable(Exception):
+    """Redis did not answer: unreachable, closed the connection, or too slow."""
+
+
+class RedisReplyError(Exception):
+    """Redis answered with an error (e.g. ``NOSCRIPT``)."""
+
+
+class _Connection(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.reader = hiredis.Reader()
+        self.pending: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.reader.feed(data)
+        while (reply := self.reader.gets()) is not False:
+            future = self.pending.popleft()
+            if future.done():  # its caller gave up waiting; the order of replies holds
+                continue
+            if isinstance(reply, hiredis.ReplyError):
+                future.set_exception(RedisReplyError(str(reply)))
+            else:
+                future.set_result(reply)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        while self.pending:
+            future = self.pending.popleft()
+            if not future.done():
+                future.set_exception(RedisUnavailable("connection lost"))
+
+    def send(self, command: bytes, future: asyncio.Future[Any]) -> None:
+        assert self.transport is not None
+        self.pending.append(future)
+        self.transport.write(command)
+
+
+class PipelinedRedis:
+    """Commands to the Redis at ``url`` (``redis://[:password@]host[:port][/db]``) from one
+    event loop. Any failure is :class:`RedisUnavailable`; the next call reconnects."""
+
+    def __init__(self, url: str, *, timeout: float) -> None:
+        parts = urlsplit(url)
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 6379
+        self._password = unquote(parts.password) if parts.password else None
+        self._db = int(parts.path.strip("/") or 0)
+        self._timeout = timeout
+        self._connection: _Connection | None = None
+        self._connecting: asyncio.Lock | None = None
+
+    async def _connect(self) -> _Connection:
+        connection = self._connection
+        if connection is not None and not connection.closed:
+            return connection
+        if self._connecting is None:
+            self._connecting = asyncio.Lock()
+        async with self._connecting:
+            if self._connection is not None and not self._connection.closed:
+                return self._connection
+            loop = asyncio.get_running_loop()
+            try:
+                async with asyncio.timeout(self._timeout):
+                    _, connection = await loop.create_connection(
+                        _Connection, self._host, self._port
+                    )
+            except (OSError, TimeoutError) as error:
+                raise RedisUnavailable(type(error).__name__) from error
+            self._connection = connection
+            if self._password is not None:
+                await self.call("AUTH", self._password)
+            if self._db:
+                await self.call("SELECT", self._db)
+            return connection
+
+    async def call(self, *args: Any) -> Any:
+        """Send one command and wait (at most the timeout) for its reply."""
+        connection = await self._connect()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        connection.send(hiredis.pack_command(args), future)
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await future
+        except TimeoutError as error:
+            self.close()  # a slow or stuck connection is not reused
+            raise RedisUnavailable("timeout") from error
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and connection.transport is not None:
+            connection.transport.close()
