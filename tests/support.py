@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -202,11 +203,35 @@ class LiveServer:
         return self.log_path.read_text()
 
 
+def worker_name() -> str:
+    """This pytest-xdist worker's name (``gw0``, ``gw1``, …), or ``main`` without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# Each worker draws ports from its own block, below Linux's ephemeral range (32768–60999), so
+# two workers never pick the same port and no outgoing connection takes one in between.
+PORT_BLOCKS_START = 20_000
+PORT_BLOCK_SIZE = 1_000
+PORT_BLOCKS = 12
+
+
+def _port_block() -> range:
+    index = int(worker_name().removeprefix("gw")) if worker_name() != "main" else 0
+    low = PORT_BLOCKS_START + (index % PORT_BLOCKS) * PORT_BLOCK_SIZE
+    return range(low, low + PORT_BLOCK_SIZE)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A TCP port on 127.0.0.1 that is free now, from this worker's own block."""
+    block = _port_block()
+    for port in random.sample(block, len(block)):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {block}")
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
