@@ -121,13 +121,15 @@ def test_a_tampered_or_foreign_next_token_is_a_400_naming_it(seller: Seller) -> 
         assert response.json()["errors"][0]["field"] == "nextToken"
     foreign = seller.get("/v1/listing", nextToken=token)
     assert foreign.status_code == 400
+    assert foreign.json()["errors"][0]["field"] == "nextToken"
 
 
 def test_pages_stay_consistent_while_rows_change(seller: Seller) -> None:
     numbers = [seller.create_order(new_order(f"K-{index}"))["orderNumber"] for index in range(4)]
     first = seller.get("/v1/salesOrder", pageLength=2).json()
-    seller.post(f"/v1/salesOrder/markPaid/{numbers[0]}")  # a 409, changes nothing
-    seller.post(f"/v1/salesOrder/cancel/{numbers[1]}", {"reason": "x"})  # moves to the end
+    assert seller.post(f"/v1/salesOrder/markPaid/{numbers[0]}").status_code == 409  # no change
+    cancelled = seller.post(f"/v1/salesOrder/cancel/{numbers[1]}", {"reason": "x"})
+    assert cancelled.status_code == 200  # its last update moves it to the end
     second = seller.client.get(first["pagination"]["nextToken"], headers=seller.headers).json()
     seen = [o["orderNumber"] for o in first["results"] + second["results"]]
     assert seen == [numbers[0], numbers[1], numbers[2], numbers[3]]
