@@ -128,6 +128,20 @@ def test_item_14_two_authentication_methods_in_one_request_are_invalid_request(
     assert token_request(client, app, code).status_code == 200
 
 
+@pytest.mark.parametrize("payload", [b"\xc3\xa9t\xc3\xa9", b"\x80", b"aWQ6c2VjcmV0\xff"])
+def test_item_13_a_basic_payload_outside_ascii_is_401_invalid_client(
+    client: TestClient, world: World, payload: bytes
+) -> None:
+    """Header bytes outside ASCII reach the parser as Latin-1 text; still a clean 401."""
+    app, account = world.app(), world.account()
+    response = client.post(
+        "/v1/token",
+        data={"grant_type": "authorization_code", "code": world.code(app, account)},
+        headers={"Authorization": b"Basic " + payload},
+    )
+    assert_oauth_error(response, 401, "invalid_client")
+
+
 @pytest.mark.parametrize("scheme", ["Bearer", "Digest", "Token", "Basic2"])
 def test_item_15_non_basic_scheme_with_basic_payload_does_not_authenticate(
     client: TestClient, world: World, scheme: str
