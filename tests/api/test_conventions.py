@@ -89,6 +89,7 @@ def test_rate_limit_headers_are_on_successes_and_errors(
         ("orderTs", "2026-13-06T16:49:49Z"),
         ("orderTs", "2026-02-30T16:49:49Z"),
         ("lastUpdatedTs", "2026-05-06T16:49:49|05:00"),
+        ("orderTs", "9999-12-31T23:59:59-01:00"),  # past the last instant in UTC
     ],
 )
 def test_timestamp_without_zone_or_malformed_is_a_400_naming_it(
