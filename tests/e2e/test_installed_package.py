@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+# One worker builds the wheel once for all of this module's tests.
+pytestmark = pytest.mark.xdist_group("installed-package")
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -22,7 +22,8 @@ from tests.partner.live import new_order
 from tests.support import free_port, running_process
 from zentail import partner
 
-pytestmark = pytest.mark.server
+# One worker starts the demo sandbox once for all of this module's tests.
+pytestmark = [pytest.mark.server, pytest.mark.xdist_group("demo-sandbox")]
 
 
 @dataclass(frozen=True)
