@@ -138,7 +138,7 @@ def test_pages_stay_consistent_while_rows_change(seller: Seller) -> None:
     assert [o["orderNumber"] for o in third["results"]] == [numbers[1]]
 
 
-def test_page_length_bounds(seller: Seller) -> None:
+def test_a_page_length_outside_1_to_100_is_a_400_naming_it(seller: Seller) -> None:
     for value in (0, 101):
         response = seller.get("/v1/salesOrder", pageLength=value)
         assert response.status_code == 400
