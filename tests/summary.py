@@ -47,6 +47,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         item.user_properties.append((PROPERTY, ",".join(parts_of(item))))
         if item.get_closest_marker("serial"):
+            if any(True for _ in item.iter_markers("xdist_group")):
+                # xdist would join the names into a group of their own, beside "serial".
+                raise pytest.UsageError(f"{item.nodeid}: a serial test joins no other group")
             item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
 
 
