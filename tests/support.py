@@ -254,17 +254,18 @@ def running_process(
     ready_url: str,
     *,
     cwd: Path | None = None,
-    start_timeout: float = 30,
+    start_timeout: float = 120,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start ``command`` (output to ``log_path``), wait until ``ready_url`` answers 200,
-    and stop it on exit."""
+    and stop it on exit. The wait is generous: on a busy machine migrating and seeding a
+    database takes tens of seconds, and the loop ends as soon as the server answers."""
     with log_path.open("w") as log:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + start_timeout
         while True:
             try:
-                if httpx.get(ready_url, timeout=1).status_code == 200:
+                if httpx.get(ready_url, timeout=5).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
