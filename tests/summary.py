@@ -39,18 +39,33 @@ def parts_of(item: pytest.Item) -> list[str]:
     return parts
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
     """Tag every test with its parts, and put every ``serial`` test in one xdist group, so
-    that ``--dist loadgroup`` runs them all on one worker, one after another. (``tryfirst``:
-    xdist reads the group marks in its own hook of the same name.)"""
+    that ``--dist loadgroup`` runs them all on one worker, one after another. (Done as each
+    item is collected: xdist reads the group marks in ``pytest_collection_modifyitems``.)"""
+    item.user_properties.append((PROPERTY, ",".join(parts_of(item))))
+    if item.get_closest_marker("serial"):
+        if any(True for _ in item.iter_markers("xdist_group")):
+            # xdist would join the names into a group of their own, beside "serial".
+            raise pytest.UsageError(f"{item.nodeid}: a serial test joins no other group")
+        item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give ``--dist loadgroup`` its ``nodeid@group`` suffix where xdist could not.
+
+    xdist marks a grouped test by assigning ``item._nodeid``; since pytest 9.2 the node id
+    lives in ``item._id``, so that assignment is lost and groups are silently spread over
+    workers. This sets the same suffix through ``_id`` when it is missing.
+    """
+    if not config.getvalue("loadgroup"):
+        return
     for item in items:
-        item.user_properties.append((PROPERTY, ",".join(parts_of(item))))
-        if item.get_closest_marker("serial"):
-            if any(True for _ in item.iter_markers("xdist_group")):
-                # xdist would join the names into a group of their own, beside "serial".
-                raise pytest.UsageError(f"{item.nodeid}: a serial test joins no other group")
-            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
+        groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+        if groups and "@" not in item.nodeid and hasattr(item, "_id"):
+            node_id = type(item._id)  # _pytest.nodeid.NodeId
+            item._id = node_id.parse(f"{item.nodeid}@{'_'.join(groups)}")
 
 
 @dataclass
