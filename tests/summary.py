@@ -59,7 +59,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     lives in ``item._id``, so that assignment is lost and groups are silently spread over
     workers. This sets the same suffix through ``_id`` when it is missing.
     """
-    if not config.getvalue("loadgroup"):
+    if not config.getoption("loadgroup", False):
         return
     for item in items:
         groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
