@@ -6,6 +6,12 @@ per session. Tests do not share rows: each creates its own accounts and apps (th
 :class:`~tests.support.World` factory), which is also how tenant isolation is exercised.
 PostgreSQL tests are skipped, with the reason in the summary, only when no server is
 reachable at ``ZENTAIL_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432``).
+
+Safe under pytest-xdist (``scripts/test`` runs the suite on every core): each worker has its own
+databases, Redis key prefix, temporary directories (pytest's per-worker ``basetemp``) and port
+range (:func:`tests.support.free_port`). Tests marked ``serial`` share one xdist group, so no
+two of them ever run at the same time (:mod:`tests.summary`, which also prints which parts of
+the suite ran and why any were skipped).
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ import pytest
 import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
-from tests.support import LiveServer, World, start_live_server
+from tests.support import LiveServer, World, start_live_server, worker_name
 from zentail.app import create_app
 from zentail.platform import Platform
 from zentail.settings import Settings
@@ -33,6 +41,19 @@ POSTGRES_ADMIN_URL = os.environ.get(
 REDIS_URL = os.environ.get("ZENTAIL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TEST_SECRET_KEY = "test-secret-key-0123456789abcdef0123456789abcdef"
 BACKENDS = ["sqlite", "postgresql"]
+
+pytest_plugins = ["tests.summary"]
+
+# Property tests: no example database in the working tree, and no deadline (the machine is
+# shared, so a slow example says nothing about the code). Failures print a reproduction blob.
+hypothesis_settings.register_profile(
+    "zentail",
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile("zentail")
 
 
 def _postgres_database(name: str) -> Iterator[str]:
@@ -70,7 +91,7 @@ def database_url(
         upgrade(url)
         yield url
         return
-    for url in _postgres_database(f"zentail_test_{uuid.uuid4().hex[:12]}"):
+    for url in _postgres_database(f"zentail_test_{worker_name()}_{uuid.uuid4().hex[:12]}"):
         upgrade(url)
         yield url
 
@@ -82,7 +103,7 @@ def settings(database_url: str, redis_url: str | None) -> Settings:
         secret_key=TEST_SECRET_KEY,
         issuer="http://testserver",
         redis_url=redis_url,
-        redis_prefix=f"zentail-test:{uuid.uuid4().hex[:8]}:",
+        redis_prefix=f"zentail-test:{worker_name()}:{uuid.uuid4().hex[:8]}:",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -203,11 +204,35 @@ class LiveServer:
         return self.log_path.read_text()
 
 
+def worker_name() -> str:
+    """This pytest-xdist worker's name (``gw0``, ``gw1``, …), or ``main`` without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# Each worker draws ports from its own block, below Linux's ephemeral range (32768–60999), so
+# two workers never pick the same port and no outgoing connection takes one in between.
+PORT_BLOCKS_START = 20_000
+PORT_BLOCK_SIZE = 1_000
+PORT_BLOCKS = 12
+
+
+def _port_block() -> range:
+    index = int(worker_name().removeprefix("gw")) if worker_name() != "main" else 0
+    low = PORT_BLOCKS_START + (index % PORT_BLOCKS) * PORT_BLOCK_SIZE
+    return range(low, low + PORT_BLOCK_SIZE)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A TCP port on 127.0.0.1 that is free now, from this worker's own block."""
+    block = _port_block()
+    for port in random.sample(block, len(block)):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {block}")
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -230,17 +255,18 @@ def running_process(
     ready_url: str,
     *,
     cwd: Path | None = None,
-    start_timeout: float = 30,
+    start_timeout: float = 120,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start ``command`` (output to ``log_path``), wait until ``ready_url`` answers 200,
-    and stop it on exit."""
+    and stop it on exit. The wait is generous: on a busy machine migrating and seeding a
+    database takes tens of seconds, and the loop ends as soon as the server answers."""
     with log_path.open("w") as log:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + start_timeout
         while True:
             try:
-                if httpx.get(ready_url, timeout=1).status_code == 200:
+                if httpx.get(ready_url, timeout=5).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

@@ -89,6 +89,7 @@ def test_rate_limit_headers_are_on_successes_and_errors(
         ("orderTs", "2026-13-06T16:49:49Z"),
         ("orderTs", "2026-02-30T16:49:49Z"),
         ("lastUpdatedTs", "2026-05-06T16:49:49|05:00"),
+        ("orderTs", "9999-12-31T23:59:59-01:00"),  # past the last instant in UTC
     ],
 )
 def test_timestamp_without_zone_or_malformed_is_a_400_naming_it(
@@ -121,13 +122,15 @@ def test_a_tampered_or_foreign_next_token_is_a_400_naming_it(seller: Seller) -> 
         assert response.json()["errors"][0]["field"] == "nextToken"
     foreign = seller.get("/v1/listing", nextToken=token)
     assert foreign.status_code == 400
+    assert foreign.json()["errors"][0]["field"] == "nextToken"
 
 
 def test_pages_stay_consistent_while_rows_change(seller: Seller) -> None:
     numbers = [seller.create_order(new_order(f"K-{index}"))["orderNumber"] for index in range(4)]
     first = seller.get("/v1/salesOrder", pageLength=2).json()
-    seller.post(f"/v1/salesOrder/markPaid/{numbers[0]}")  # a 409, changes nothing
-    seller.post(f"/v1/salesOrder/cancel/{numbers[1]}", {"reason": "x"})  # moves to the end
+    assert seller.post(f"/v1/salesOrder/markPaid/{numbers[0]}").status_code == 409  # no change
+    cancelled = seller.post(f"/v1/salesOrder/cancel/{numbers[1]}", {"reason": "x"})
+    assert cancelled.status_code == 200  # its last update moves it to the end
     second = seller.client.get(first["pagination"]["nextToken"], headers=seller.headers).json()
     seen = [o["orderNumber"] for o in first["results"] + second["results"]]
     assert seen == [numbers[0], numbers[1], numbers[2], numbers[3]]
@@ -135,7 +138,7 @@ def test_pages_stay_consistent_while_rows_change(seller: Seller) -> None:
     assert [o["orderNumber"] for o in third["results"]] == [numbers[1]]
 
 
-def test_page_length_bounds(seller: Seller) -> None:
+def test_a_page_length_outside_1_to_100_is_a_400_naming_it(seller: Seller) -> None:
     for value in (0, 101):
         response = seller.get("/v1/salesOrder", pageLength=value)
         assert response.status_code == 400

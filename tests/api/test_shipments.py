@@ -81,7 +81,7 @@ def test_a_call_is_all_or_nothing(seller: Seller) -> None:
     assert order["status"] == "PENDING"
 
 
-def test_packages_of_several_orders_in_one_call(seller: Seller) -> None:
+def test_one_call_ships_packages_of_several_orders(seller: Seller) -> None:
     warehouse = seller.warehouse()
     first, second = two_line_order(seller, warehouse), two_line_order(seller, warehouse)
     response = seller.post(

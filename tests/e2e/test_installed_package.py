@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+# One worker builds the wheel once for all of this module's tests.
+pytestmark = pytest.mark.xdist_group("installed-package")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,8 +23,24 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     ``PYTHONPATH`` so that it shadows the source tree; the dependencies come from the
     test environment."""
     work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"  # a copy: a build writes build/ and *.egg-info beside its sources
+    shutil.copytree(
+        ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(work), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(work),
+            str(source),
+        ],
         check=True,
         capture_output=True,
     )

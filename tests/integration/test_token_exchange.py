@@ -96,6 +96,7 @@ def test_missing_grant_type_is_invalid_request_and_unknown_is_unsupported(
         data={"code": "x", "redirect_uri": app.redirect_uri},
         headers={"Authorization": app.basic},
     )
+    assert missing.status_code == 400
     assert missing.json()["error"] == "invalid_request"
     unknown = client.post(
         "/v1/token", data={"grant_type": "password"}, headers={"Authorization": app.basic}

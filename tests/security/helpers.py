@@ -14,7 +14,9 @@ from zentail.platform import Platform
 from zentail.storage.models import AuditEvent, AuthorizationCode
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-ERROR_DESCRIPTION_CHARSET = re.compile(r"^[\x20-\x21\x23-\x5B\x5D-\x7E]*$")
+# RFC 6749 §5.2: error_description = *( %x20-21 / %x23-5B / %x5D-7E ); fullmatch, since a
+# pattern ending in `$` would also accept a trailing newline.
+ERROR_DESCRIPTION_CHARSET = re.compile(r"[\x20-\x21\x23-\x5B\x5D-\x7E]*")
 
 Client = Any  # a TestClient or an httpx.Client: both speak httpx's API
 
@@ -78,6 +80,6 @@ def assert_oauth_error(response: httpx.Response, status: int, error: str) -> Non
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
     assert body["error"] == error
-    assert ERROR_DESCRIPTION_CHARSET.match(body.get("error_description", ""))
+    assert ERROR_DESCRIPTION_CHARSET.fullmatch(body.get("error_description", ""))
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["pragma"] == "no-cache"

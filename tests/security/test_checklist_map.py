@@ -56,3 +56,15 @@ def test_every_row_without_tests_here_says_why() -> None:
 def test_every_test_file_the_map_names_exists() -> None:
     for path in re.findall(r"`(tests/[\w/]+\.py)", DOC.read_text()):
         assert (ROOT / path).is_file(), path
+
+
+NAMED_TESTS = re.compile(r"`(tests/[\w/]+\.py)` \(((?:`test_\w+`(?:, )?)+)\)")
+
+
+def test_every_test_function_the_map_names_exists_in_its_file() -> None:
+    named = NAMED_TESTS.findall(DOC.read_text())
+    assert named  # the map does name some tests this way
+    for path, functions in named:
+        source = (ROOT / path).read_text()
+        for function in re.findall(r"`(test_\w+)`", functions):
+            assert f"def {function}(" in source, f"{path}::{function}"

@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.security.helpers import (
@@ -60,6 +61,7 @@ def exchange_concurrently(base_url: str, app: TestApp, code: str) -> list[httpx.
         return [future.result() for future in futures]
 
 
+@pytest.mark.serial  # 50 connections at once: a small load, so never beside another one
 def test_item_35_concurrent_exchanges_of_one_code_give_exactly_one_token(
     live_server: LiveServer, world: World
 ) -> None:

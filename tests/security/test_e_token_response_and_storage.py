@@ -43,8 +43,10 @@ def test_item_39_token_response_is_json_with_bearer_token(client: TestClient, wo
 def test_item_40_every_response_of_the_oauth_endpoints_is_no_store(
     client: TestClient, path: str, method: str
 ) -> None:
+    """Without a body: 405 for anything but POST (RFC 6749 §3.2), 400 for a POST without a
+    form body; both with the no-store headers."""
     response = client.request(method, path)
-    assert response.status_code in {400, 401, 405}
+    assert response.status_code == (400 if method == "POST" else 405)
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["pragma"] == "no-cache"
 
@@ -76,26 +78,39 @@ def test_item_40_unexpected_failure_on_an_oauth_path_is_a_no_store_json_500() ->
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "status", "error"),
     [
-        "a%0Ab=1&a%0Ab=2",
-        'x"y=1&x"y=2',
-        "\\=1&\\=2",
-        "grant_type=authorization_code&grant_type=x",
-        "client_id=a%00b&client_secret=x&grant_type=authorization_code",
-        "client_id=%0A&client_secret=%0A",
+        ("a%0Ab=1&a%0Ab=2", 400, "invalid_request"),
+        ('x"y=1&x"y=2', 400, "invalid_request"),
+        ("\\=1&\\=2", 400, "invalid_request"),
+        ("grant_type=authorization_code&grant_type=x", 400, "invalid_request"),
+        ("client_id=a%00b&client_secret=x&grant_type=authorization_code", 401, "invalid_client"),
+        ("client_id=%0A&client_secret=%0A", 401, "invalid_client"),
+        pytest.param(
+            "grant_type%0A=1&grant_type%0A=2",
+            400,
+            "invalid_request",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="endpoint.parse_form checks the parameter name with re.match and a "
+                "pattern ending in $, which accepts a trailing newline; the description "
+                "'grant_type\\n is repeated' then fails the RFC 6749 charset check: a 500",
+            ),
+        ),
     ],
 )
 def test_item_41_error_description_stays_within_rfc6749_charset(
-    client: TestClient, body: str
+    client: TestClient, body: str, status: int, error: str
 ) -> None:
+    """Repeated parameters with unprintable names, and client IDs with control characters:
+    the answer is the documented error, and its description names nothing it cannot show."""
     response = client.post("/v1/token", content=body, headers=FORM)
-    assert response.status_code in {400, 401}
-    assert ERROR_DESCRIPTION_CHARSET.match(response.json().get("error_description", ""))
+    assert_oauth_error(response, status, error)
+    assert ERROR_DESCRIPTION_CHARSET.fullmatch(response.json().get("error_description", ""))
 
 
 def test_item_41_errors_refuse_descriptions_outside_the_charset() -> None:
-    for forbidden in ('say "hi"', "back\\slash", "line\nbreak", "tab\t", "é"):
+    for forbidden in ('say "hi"', "back\\slash", "line\nbreak", "trailing\n", "tab\t", "é"):
         with pytest.raises(ValueError, match="RFC 6749"):
             InvalidRequest(forbidden)
 

@@ -31,7 +31,7 @@ def parse(value: str, field: str) -> dt.datetime:
     text = text[:-1] + "+00:00" if text[-1] in "Zz" else text
     try:
         return dt.datetime.fromisoformat(text.replace("t", "T")).astimezone(dt.UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: e.g. 9999-12-31T23:59:59-01:00
         raise InvalidInput(field, "is not a valid date") from None
 
 

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 
 SIGNATURE_PARAM = "hmac"
 TIMESTAMP_PARAM = "timestamp"
+# Unix seconds as the platform writes them: ASCII digits, few enough to compare with a float.
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 def signing_message(params: Mapping[str, str]) -> bytes:
@@ -41,11 +44,12 @@ def is_valid(
     secret that is still valid, so a partner that has already deployed the new one keeps
     the old one in the list until the grace period ends.
     """
-    signature = params.get(SIGNATURE_PARAM, "")
-    try:
-        issued_at = int(params.get(TIMESTAMP_PARAM, ""))
-    except ValueError:
+    signature = params.get(SIGNATURE_PARAM, "").encode()
+    timestamp = params.get(TIMESTAMP_PARAM, "")
+    if not signature or not _UNIX_SECONDS.fullmatch(timestamp):
         return False
-    if not signature or abs(now - issued_at) > max_age:
+    if abs(now - int(timestamp)) > max_age:
         return False
-    return any(hmac.compare_digest(sign(params, secret), signature) for secret in client_secrets)
+    return any(
+        hmac.compare_digest(sign(params, secret).encode(), signature) for secret in client_secrets
+    )

@@ -8,7 +8,6 @@ clients and wrong secrets get the same ``invalid_client`` answer, after the same
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ SUPPORTED_METHODS = (BASIC, POST)
 _UNKNOWN_CLIENT_DIGEST = "0" * 64
 # Any client ID this server issues or registers: printable ASCII, bounded. Anything else is
 # answered as an unknown client without reaching the database.
-_PLAUSIBLE_CLIENT_ID = re.compile(r"^[\x20-\x7E]{1,128}$")
+_PLAUSIBLE_CLIENT_ID = re.compile(r"[\x20-\x7E]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ def parse_basic(header_value: str) -> tuple[str, str]:
         raise InvalidClient("Unsupported authentication scheme")
     try:
         decoded = base64.b64decode(payload.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, or a non-ASCII payload
         raise InvalidClient("Malformed Basic credentials") from None
     decoded = decoded.removesuffix("\n")
     client_id, colon, secret = decoded.partition(":")
@@ -58,7 +57,7 @@ def parse_basic(header_value: str) -> tuple[str, str]:
 def extract(authorization: str | None, params: Mapping[str, str]) -> PresentedCredentials:
     """Find the one set of client credentials in the request (RFC 6749 §2.3)."""
     credentials = _presented(authorization, params)
-    if not _PLAUSIBLE_CLIENT_ID.match(credentials.client_id):
+    if not _PLAUSIBLE_CLIENT_ID.fullmatch(credentials.client_id):
         raise InvalidClient()
     return credentials
 

@@ -11,7 +11,7 @@ import re
 from typing import ClassVar
 
 NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-_DESCRIPTION_CHARSET = re.compile(r"^[\x20-\x21\x23-\x5B\x5D-\x7E]*$")
+_DESCRIPTION_CHARSET = re.compile(r"[\x20-\x21\x23-\x5B\x5D-\x7E]*")
 
 
 class OAuth2Error(Exception):
@@ -21,7 +21,7 @@ class OAuth2Error(Exception):
     status_code: ClassVar[int] = 400
 
     def __init__(self, description: str | None = None, *, headers: dict[str, str] | None = None):
-        if description is not None and not _DESCRIPTION_CHARSET.match(description):
+        if description is not None and not _DESCRIPTION_CHARSET.fullmatch(description):
             raise ValueError("error_description has characters RFC 6749 §5.2 forbids")
         super().__init__(description or self.error)
         self.description = description

@@ -1,4 +1,5 @@
-"""docs/configuration.md lists every setting, and nothing that is not one."""
+"""zentail.settings: production refuses unsafe settings, and docs/configuration.md lists
+every setting and nothing that is not one."""
 
 from __future__ import annotations
 
