@@ -30,11 +30,10 @@ class _Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.reader = hiredis.Reader()
         self.pending: collections.deque[asyncio.Future[Any]] = collections.deque()
-        self.transport: asyncio.Transport | None = None
+        self.transport: Any = None  # asyncio's or uvloop's transport
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
@@ -56,7 +55,8 @@ class _Connection(asyncio.Protocol):
                 future.set_exception(RedisUnavailable("connection lost"))
 
     def send(self, command: bytes, future: asyncio.Future[Any]) -> None:
-        assert self.transport is not None
+        if self.transport is None or self.closed or self.transport.is_closing():
+            raise RedisUnavailable("connection closed")
         self.pending.append(future)
         self.transport.write(command)
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from zentail import generations
 from zentail.domain import audit, tokens
@@ -25,7 +25,14 @@ class SqlAuthorizationStore:
         self.actor = actor
 
     def find_client(self, client_id: str) -> Client | None:
-        app = self.session.scalar(select(App).where(App.client_id == client_id))
+        # The secrets in the same statement: a known and an unknown client cost the same work.
+        app = (
+            self.session.execute(
+                select(App).options(joinedload(App.secrets)).where(App.client_id == client_id)
+            )
+            .unique()
+            .scalar_one_or_none()
+        )
         if app is None:
             return None
         digests = tuple(s.digest for s in valid_secrets(app, utcnow()))

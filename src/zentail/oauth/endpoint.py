@@ -80,14 +80,16 @@ def parse_form(body: bytes) -> dict[str, str]:
     """Parse the body; a repeated parameter is ``invalid_request`` and an empty value is the
     same as an absent one (RFC 6749 §3.2)."""
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        pairs = parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, errors="strict"
+        )
     except UnicodeDecodeError:
         raise InvalidRequest("The body is not valid UTF-8") from None
     params: dict[str, str] = {}
     for name, value in pairs:
         if name in params:
             # Name the parameter only when that keeps error_description in RFC 6749's charset.
-            shown = name if _NAMEABLE_PARAMETER.match(name) else "A parameter"
+            shown = name if _NAMEABLE_PARAMETER.fullmatch(name) else "A parameter"
             raise InvalidRequest(f"{shown} is repeated")
         params[name] = value
     return {name: value for name, value in params.items() if value != ""}

@@ -133,22 +133,11 @@ def test_a_body_that_is_not_utf8_is_invalid_request() -> None:
         parse_form(b"grant_type=authorization_code&code=\xff")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_qsl decodes percent-escapes with errors='replace', so a value that is not "
-    "UTF-8 after percent-decoding becomes U+FFFD instead of an invalid_request",
-)
 def test_a_percent_encoded_value_that_is_not_utf8_is_invalid_request() -> None:
     with pytest.raises(InvalidRequest, match="UTF-8"):
         parse_form(b"code=%ff")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_NAMEABLE_PARAMETER is applied with re.match and ends in $, which also matches "
-    "before a trailing newline: 'grant_type\\n' is named, and the description then fails "
-    "RFC 6749's charset check with a ValueError (a 500 at the endpoint)",
-)
 @given(st.binary(max_size=200))
 @example(b"grant_type%0A=1&grant_type%0A=2")
 def test_any_body_parses_or_is_invalid_request(body: bytes) -> None:
