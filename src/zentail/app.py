@@ -82,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # api_router.install serves /docs from local assets
         openapi_url="/openapi.json",
         redoc_url=None,
+        # No OpenTelemetry here: its per-request check costs more than a hot read's own work.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.platform = platform
     app.router.routes.extend(oauth_routes.routes)

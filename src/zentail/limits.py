@@ -151,6 +151,8 @@ return out
 """
 
 
+# The epoch a process proposes if Redis has none (a fresh data set): random per process.
+PROCESS_EPOCH = uuid.uuid4().hex
 SCRIPT_SHA = hashlib.sha1(_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis names scripts so
 
 
@@ -158,7 +160,7 @@ def _script_arguments(
     prefix: str, buckets: Sequence[Bucket], counters: Sequence[str], *, record: bool
 ) -> tuple[list[str], list[str | float | int]]:
     keys = [prefix + b.key for b in buckets] + [prefix + EPOCH_KEY] + [prefix + c for c in counters]
-    args: list[str | float | int] = [len(buckets), "1" if record else "0", uuid.uuid4().hex]
+    args: list[str | float | int] = [len(buckets), "1" if record else "0", PROCESS_EPOCH]
     for bucket in buckets:
         args += [bucket.rate, bucket.burst]
     return keys, args

@@ -27,11 +27,19 @@ class RedisReplyError(Exception):
 
 
 class _Connection(asyncio.Protocol):
-    def __init__(self) -> None:
+    """Commands written in one loop iteration go out in one write; replies resolve the
+    waiting futures in order. A watchdog fails every pending command, and closes the
+    connection, once the oldest has waited longer than ``timeout``."""
+
+    def __init__(self, timeout: float) -> None:
         self.reader = hiredis.Reader()
-        self.pending: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self.pending: collections.deque[tuple[float, asyncio.Future[Any]]] = collections.deque()
         self.transport: Any = None  # asyncio's or uvloop's transport
         self.closed = False
+        self.timeout = timeout
+        self._outgoing: list[bytes] = []
+        self._loop = asyncio.get_running_loop()
+        self._watchdog = self._loop.call_later(timeout / 2, self._watch)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -39,7 +47,7 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.reader.feed(data)
         while (reply := self.reader.gets()) is not False:
-            future = self.pending.popleft()
+            _, future = self.pending.popleft()
             if future.done():  # its caller gave up waiting; the order of replies holds
                 continue
             if isinstance(reply, hiredis.ReplyError):
@@ -49,16 +57,37 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self._watchdog.cancel()
+        self._fail_pending("connection lost")
+
+    def _fail_pending(self, reason: str) -> None:
         while self.pending:
-            future = self.pending.popleft()
+            _, future = self.pending.popleft()
             if not future.done():
-                future.set_exception(RedisUnavailable("connection lost"))
+                future.set_exception(RedisUnavailable(reason))
+
+    def _watch(self) -> None:
+        if self.closed:
+            return
+        if self.pending and self._loop.time() - self.pending[0][0] > self.timeout:
+            self._fail_pending("timeout")  # a slow or stuck connection is not reused
+            self.closed = True
+            self.transport.close()
+            return
+        self._watchdog = self._loop.call_later(self.timeout / 2, self._watch)
 
     def send(self, command: bytes, future: asyncio.Future[Any]) -> None:
         if self.transport is None or self.closed or self.transport.is_closing():
             raise RedisUnavailable("connection closed")
-        self.pending.append(future)
-        self.transport.write(command)
+        self.pending.append((self._loop.time(), future))
+        if not self._outgoing:
+            self._loop.call_soon(self._flush)
+        self._outgoing.append(command)
+
+    def _flush(self) -> None:
+        outgoing, self._outgoing = self._outgoing, []
+        if not self.closed:
+            self.transport.write(b"".join(outgoing))
 
 
 class PipelinedRedis:
@@ -88,7 +117,7 @@ class PipelinedRedis:
             try:
                 async with asyncio.timeout(self._timeout):
                     _, connection = await loop.create_connection(
-                        _Connection, self._host, self._port
+                        lambda: _Connection(self._timeout), self._host, self._port
                     )
             except (OSError, TimeoutError) as error:
                 raise RedisUnavailable(type(error).__name__) from error
@@ -100,16 +129,11 @@ class PipelinedRedis:
             return connection
 
     async def call(self, *args: Any) -> Any:
-        """Send one command and wait (at most the timeout) for its reply."""
+        """Send one command and wait (at most about the timeout) for its reply."""
         connection = await self._connect()
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         connection.send(hiredis.pack_command(args), future)
-        try:
-            async with asyncio.timeout(self._timeout):
-                return await future
-        except TimeoutError as error:
-            self.close()  # a slow or stuck connection is not reused
-            raise RedisUnavailable("timeout") from error
+        return await future
 
     def close(self) -> None:
         connection, self._connection = self._connection, None
