@@ -40,13 +40,17 @@ def parse_basic(header_value: str) -> tuple[str, str]:
 
     One trailing newline after the secret is tolerated: Zentail's documented example builds
     the header with ``echo id:secret | base64``, which encodes echo's newline.
+
+    The header arrives decoded as latin-1 (RFC 9110 §5.5), so it may hold any character;
+    anything that is not base64 of UTF-8 text is ``invalid_client``, never an exception of
+    another kind (``b64decode`` raises a bare ``ValueError`` for non-ASCII text).
     """
     scheme, _, payload = header_value.strip().partition(" ")
     if scheme.lower() != "basic":
         raise InvalidClient("Unsupported authentication scheme")
     try:
         decoded = base64.b64decode(payload.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError too
         raise InvalidClient("Malformed Basic credentials") from None
     decoded = decoded.removesuffix("\n")
     client_id, colon, secret = decoded.partition(":")
