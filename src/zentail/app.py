@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zentail import __version__
+from zentail import __version__, observability
 from zentail.api import errors as api_errors
 from zentail.api import router as api_router
 from zentail.oauth import routes as oauth_routes
@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with observability.lifecycle.running(platform):
+            yield
         platform.close()
 
     app = FastAPI(
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router.router)
     api_router.install(app)
     app.include_router(web_routes.router)
+    app.include_router(observability.routes.router)
     app.mount("/static", web_pages.static_files(), name="static")
     api_errors.install_handlers(app)
     web_error_pages.install_html_dispatch(app)
@@ -93,4 +95,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(observability.middleware.ObservabilityMiddleware)  # outermost
     return app
