@@ -85,7 +85,11 @@ class CredentialRedactingFilter(logging.Filter):
 
 # Attributes a record carries on every line; anything else passed through ``extra=`` (the
 # access line's method, path, status, ...) becomes a field of the JSON object.
-_STANDARD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_STANDARD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",  # uvicorn's copy of msg with terminal colours
+}
 
 
 class JsonFormatter(logging.Formatter):

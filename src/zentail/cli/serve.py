@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging.config
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +48,9 @@ def serve(
         summary = demo.seed(current)
         _print_demo(summary, f"http://{host}:{port}")
     current.close()
+    # uvicorn re-raises the signal it stopped on once it has shut down gracefully; with this
+    # handler in place that is a no-op, so a SIGTERM'd server exits 0 (a clean stop).
+    signal.signal(signal.SIGTERM, _stopped)
     with metrics_directory():
         uvicorn.run(
             "zentail.app:create_app",
@@ -60,6 +64,10 @@ def serve(
             access_log=False,  # zentail.access writes the one access line per request
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
+
+
+def _stopped(_signal: int, _frame: object) -> None:
+    """SIGTERM after the graceful shutdown: nothing left to do."""
 
 
 @contextmanager
