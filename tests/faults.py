@@ -3,6 +3,7 @@ each lives in a temp dir on a free port, so nothing else on the machine is distu
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -87,10 +88,8 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     try:
         yield server
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             server.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(root, ignore_errors=True)
 
 
