@@ -5,7 +5,10 @@ Revises: 0002
 Create Date: 2026-12-01 22:50:00
 
 Failed logins are counted per e-mail address, whether or not a user has it, in their own
-table (one atomic upsert per failure); the per-user columns are dropped.
+table (one atomic upsert per failure). The per-user columns ``users.failed_logins`` and
+``users.locked_until`` are no longer used but stay one release, so that nodes of the previous
+release keep working while the nodes roll (``failed_logins`` gets a server default, since
+this release inserts users without it); a later migration drops them.
 """
 
 from __future__ import annotations
@@ -38,19 +41,18 @@ def upgrade() -> None:
         op.f("ix_login_failures_last_failure_at"), "login_failures", ["last_failure_at"]
     )
     with op.batch_alter_table("users") as batch_op:
-        batch_op.drop_column("failed_logins")
-        batch_op.drop_column("locked_until")
+        batch_op.alter_column(
+            "failed_logins", existing_type=sa.Integer(), existing_nullable=False, server_default="0"
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("users") as batch_op:
-        batch_op.add_column(
-            sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch_op.add_column(
-            sa.Column(
-                "locked_until", zentail.storage.models.UTCDateTime(timezone=True), nullable=True
-            )
+        batch_op.alter_column(
+            "failed_logins",
+            existing_type=sa.Integer(),
+            existing_nullable=False,
+            server_default=None,
         )
     op.drop_index(op.f("ix_login_failures_last_failure_at"), table_name="login_failures")
     op.drop_table("login_failures")
