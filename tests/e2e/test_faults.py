@@ -216,14 +216,12 @@ def check_restart(run: RestartRun, kind: str, ok: set[int]) -> None:
     assert all(a.status in ok for a in recovered), [a.status for a in recovered]
 
 
-@HOT_PATH_XFAIL
 def test_api_reads_answer_503_while_postgresql_restarts_then_serve_again(
     postgres_restart: RestartRun,
 ) -> None:
     check_restart(postgres_restart, "reads", {200})
 
 
-@HOT_PATH_XFAIL
 def test_token_exchanges_answer_503_while_postgresql_restarts_then_serve_again(
     postgres_restart: RestartRun,
 ) -> None:

@@ -28,7 +28,7 @@ router = APIRouter(
     route_class=ApiRoute,
     prefix="/v1/salesOrder",
     tags=["Sales orders"],
-    responses=problem_responses(400, 401, 403, 404, 409, 429),
+    responses=problem_responses(400, 401, 403, 404, 409, 429, 503),
 )
 
 

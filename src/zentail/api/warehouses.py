@@ -18,7 +18,7 @@ router = APIRouter(
     route_class=ApiRoute,
     prefix="/v1/warehouses",
     tags=["Warehouses"],
-    responses=problem_responses(400, 401, 403, 429),
+    responses=problem_responses(400, 401, 403, 429, 503),
 )
 
 
