@@ -15,7 +15,6 @@ from tests.web.pages import CSRF_FIELD
 from zentail.app import create_app
 from zentail.settings import Settings
 
-
 KEY = "unreachable-database-test-key-0123456789"
 
 
