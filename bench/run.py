@@ -14,12 +14,14 @@ an installed app, orders and N active tokens, then runs wrk (2 threads) against:
 
 Prints a Markdown table (requests/s, latency percentiles, ratio to the bare endpoint) and writes
 it to bench/results/. Needs ``wrk`` (Debian package ``wrk``). Rate limits are raised so that the
-limiter is exercised (with Redis when ``--redis-url`` answers) but never refuses.
+limiter is exercised (in a Redis server of the bench's own) but never refuses. Also records the
+largest worker's RSS, and SQL statements and Redis commands per warm request and per exchange.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import datetime as dt
 import os
@@ -32,22 +34,33 @@ import time
 from pathlib import Path
 
 import httpx
+import redis
 from sqlalchemy import insert
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support import settings_env  # noqa: E402
+
 from zentail import crypto  # noqa: E402
+from zentail.app import create_app  # noqa: E402
+from zentail.crypto import Keyring  # noqa: E402
 from zentail.demo import seed  # noqa: E402
-from zentail.domain import apps, installs  # noqa: E402
-from zentail.domain.actors import Actor  # noqa: E402
+from zentail.domain import apps  # noqa: E402
 from zentail.platform import Platform  # noqa: E402
 from zentail.settings import Settings  # noqa: E402
 from zentail.storage.migrate import upgrade  # noqa: E402
-from zentail.storage.models import AccessToken, AuthorizationCode, utcnow  # noqa: E402
+from zentail.storage.models import (  # noqa: E402
+    AccessToken,
+    Account,
+    AuthorizationCode,
+    Installation,
+    utcnow,
+)
 
 SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789abcdef"  # noqa: S105
+REDIRECT_URI = "https://partner.example/oauth_callback"
 
 
 def wait_ready(url: str) -> None:
@@ -85,21 +98,16 @@ def wrk(
     return parse_wrk(output)
 
 
-def seed_bench(platform: Platform, tokens: int, codes: int) -> tuple[str, int, str, list[str]]:
-    """Demo data plus: one account token, ``tokens`` more active tokens, ``codes`` fresh codes."""
-    summary = seed(platform, redirect_uri="https://partner.example/oauth_callback")
+def seed_bench(
+    platform: Platform, tokens: int, codes: int, installations: int
+) -> tuple[str, int, str, list[str]]:
+    """Demo data plus: one account token, ``tokens`` more active tokens, and ``codes`` fresh
+    codes spread over ``installations`` installations (one account each)."""
+    summary = seed(platform, redirect_uri=REDIRECT_URI)
     assert summary is not None
     with platform.db.session(write=True) as session:
         app = apps.get_app(session, summary.client_id)
-        result = installs.install(
-            session,
-            platform.keyring,
-            app=app,
-            account_id=summary.account_id,
-            actor=Actor.system(),
-            code_ttl=3600,
-        )
-        installation_id = result.installation.id
+        app_id = app.id
         raw_token = crypto.new_access_token()
         session.add(
             AccessToken(
@@ -127,27 +135,120 @@ def seed_bench(platform: Platform, tokens: int, codes: int) -> tuple[str, int, s
                     for _ in range(min(batch, tokens - start))
                 ],
             )
+    now = utcnow()
+    with platform.db.session(write=True) as session:
+        account_ids = list(
+            session.scalars(
+                insert(Account).returning(Account.id),
+                [
+                    {"name": f"Bench seller {n}", "last_order_number": 0, "created_at": now}
+                    for n in range(installations)
+                ],
+            )
+        )
+        installation_ids = list(
+            session.scalars(
+                insert(Installation).returning(Installation.id),
+                [
+                    {
+                        "app_id": app_id,
+                        "account_id": account_id,
+                        "scopes": "salesOrder:read",
+                        "installed_at": now,
+                    }
+                    for account_id in account_ids
+                ],
+            )
+        )
     raw_codes = [crypto.new_authorization_code() for _ in range(codes)]
-    expires = utcnow() + dt.timedelta(hours=1)
+    expires = now + dt.timedelta(hours=1)
     with platform.db.session(write=True) as session:
         session.execute(
             insert(AuthorizationCode),
             [
                 {
                     "digest": platform.keyring.digest(code),
-                    "account_id": summary.account_id,
-                    "app_id": app.id,
-                    "installation_id": installation_id,
-                    "redirect_uri": "https://partner.example/oauth_callback",
+                    "account_id": account_ids[n % installations],
+                    "app_id": app_id,
+                    "installation_id": installation_ids[n % installations],
+                    "redirect_uri": REDIRECT_URI,
                     "scopes": "salesOrder:read",
                     "expires_at": expires,
-                    "created_at": utcnow(),
+                    "created_at": now,
                 }
-                for code in raw_codes
+                for n, code in enumerate(raw_codes)
             ],
         )
     basic = base64.b64encode(f"{summary.client_id}:{summary.client_secret}".encode()).decode()
     return raw_token, 10_000_001, basic, raw_codes
+
+
+def start(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def worker_rss_mb(parent: subprocess.Popen[bytes]) -> float:
+    """The largest resident set among the server's worker processes, in MB."""
+    children = subprocess.run(
+        ["pgrep", "-P", str(parent.pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        if match:
+            sizes.append(int(match.group(1)) / 1024)
+    return max(sizes, default=0.0)
+
+
+def redis_commands(url: str) -> int:
+    info = redis.Redis.from_url(url).info("stats")
+    return int(info["total_commands_processed"])
+
+
+async def count_per_request(
+    settings: Settings, redis_url: str, token: str, order_number: int, basic: str, codes: list[str]
+) -> dict[str, tuple[float, float]]:
+    """SQL statements (as the gateway sends them) and Redis commands (as Redis counts them)
+    per request, warm, in this process through the ASGI app."""
+    app = create_app(settings)
+    platform: Platform = app.state.platform
+    counter = platform.gateway.counter
+    transport = httpx.ASGITransport(app=app)
+    results: dict[str, tuple[float, float]] = {}
+    requests = {
+        "GET /v1/warehouses": ("GET", "/v1/warehouses", None),
+        "GET /v1/salesOrder/{orderNumber}": ("GET", f"/v1/salesOrder/{order_number}", None),
+        "GET /v1/salesOrder?pageLength=25": ("GET", "/v1/salesOrder?pageLength=25", None),
+    }
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        for name, (method, url, _) in requests.items():
+            await client.request(method, url, headers={"AUTHORIZATION": token})  # warm
+            sql, red = counter.count, redis_commands(redis_url)
+            for _ in range(50):
+                await client.request(method, url, headers={"AUTHORIZATION": token})
+            results[name] = ((counter.count - sql) / 50, (redis_commands(redis_url) - red - 1) / 50)
+        sql, red = counter.count, redis_commands(redis_url)
+        for code in codes:
+            await client.post(
+                "/v1/token",
+                headers={"Authorization": f"Basic {basic}"},
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": REDIRECT_URI,
+                },
+            )
+        n = len(codes)
+        results["POST /v1/token"] = (
+            (counter.count - sql) / n,
+            (redis_commands(redis_url) - red - 1) / n,
+        )
+    await platform.aclose()
+    platform.close()
+    return results
 
 
 def main() -> None:
@@ -155,9 +256,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--database-url")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--tokens", type=int, default=1_000)
     parser.add_argument("--codes", type=int, default=60_000)
+    parser.add_argument("--installations", type=int, default=1_000)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--port", type=int, default=8710)
@@ -166,42 +267,56 @@ def main() -> None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     workdir = Path(tempfile.mkdtemp(prefix="zentail-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    env = {
-        **os.environ,
-        "ZENTAIL_DATABASE_URL": database_url,
-        "ZENTAIL_SECRET_KEY": SECRET_KEY,
-        "ZENTAIL_API_RATE_PER_SECOND": "1000000",
-        "ZENTAIL_API_RATE_BURST": "1000000",
-        "ZENTAIL_CLIENT_AUTH_MAX_FAILURES": "1000000",
-        "ZENTAIL_REDIS_URL": args.redis_url,
-        "ZENTAIL_REDIS_PREFIX": f"bench:{time.time()}:",
-    }
+    is_sqlite = database_url.startswith("sqlite")
+    redis_port = args.port + 5
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    redis_server = subprocess.Popen(
+        ["redis-server", "--port", str(redis_port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    settings = Settings(
+        env="production",
+        database_url=database_url,
+        secret_key=SECRET_KEY,
+        issuer="https://zentail.bench.example",
+        redis_url=redis_url,
+        redis_prefix="bench:",
+        api_rate_per_second=1_000_000,
+        api_rate_burst=1_000_000,
+        client_auth_max_failures=1_000_000,
+    )
+    env = {**os.environ, **settings_env(settings)}
     upgrade(database_url)
-    platform = Platform(Settings(database_url=database_url, secret_key=SECRET_KEY))
-    token, order_number, basic, codes = seed_bench(platform, args.tokens, args.codes)
+    platform = Platform(settings)
+    token, order_number, basic, codes = seed_bench(
+        platform, args.tokens, args.codes, args.installations
+    )
     platform.close()
+    counting_codes, codes = codes[-200:], codes[:-200]
     codes_file = workdir / "codes.txt"
     codes_file.write_text("\n".join(codes) + "\n")
 
     python = sys.executable
+    lookup_env = {**os.environ, "BENCH_DIGEST_KEY": Keyring(SECRET_KEY).digest_key.hex()}
+    if is_sqlite:
+        lookup_env["BENCH_SQLITE_PATH"] = database_url.removeprefix("sqlite:///")
+        lookup_path = "/v1/sqlite-lookup"
+    else:
+        lookup_env["BENCH_PG_DSN"] = database_url.replace("+psycopg", "")
+        lookup_path = "/v1/pg-lookup"
+    uvicorn = [python, "-m", "uvicorn", "--workers", "2", "--log-level", "warning"]
     servers = [
-        subprocess.Popen(
-            [
-                python,
-                "-m",
-                "uvicorn",
-                "bench.bare_app:app",
-                "--port",
-                str(args.port + 1),
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            cwd=ROOT,
+        start(
+            [*uvicorn, "bench.bare_app:app", "--port", str(args.port + 1), "--no-access-log"],
+            dict(os.environ),
+            ROOT,
         ),
-        subprocess.Popen(
+        start(
+            [*uvicorn, "bench.lookup_app:app", "--port", str(args.port + 2), "--no-access-log"],
+            lookup_env,
+            ROOT,
+        ),
+        start(
             [
                 python,
                 "-m",
@@ -213,31 +328,30 @@ def main() -> None:
                 "2",
                 "--no-migrate",
             ],
-            env=env,
-            cwd=workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            env,
+            workdir,
         ),
     ]
     base = f"http://127.0.0.1:{args.port}"
+    lookup_url = f"http://127.0.0.1:{args.port + 2}{lookup_path}"
     try:
         wait_ready(f"http://127.0.0.1:{args.port + 1}/v1/bare")
+        wait_ready(lookup_url)
         wait_ready(f"{base}/healthz")
         auth = ["-H", f"AUTHORIZATION: {token}"]
         rows = {
             "bare Starlette endpoint (reference)": wrk(
                 f"http://127.0.0.1:{args.port + 1}/v1/bare", args
             ),
-            "GET /v1/warehouses (smallest authenticated read)": wrk(
-                f"{base}/v1/warehouses", args, *auth
-            ),
-            "GET /v1/salesOrder/{orderNumber} (authenticated read)": wrk(
+            f"{lookup_path}: HMAC + one indexed SELECT (reference)": wrk(lookup_url, args, *auth),
+            "GET /v1/warehouses": wrk(f"{base}/v1/warehouses", args, *auth),
+            "GET /v1/salesOrder/{orderNumber}": wrk(
                 f"{base}/v1/salesOrder/{order_number}", args, *auth
             ),
-            "GET /v1/salesOrder?pageLength=25 (page of 25)": wrk(
+            "GET /v1/salesOrder?pageLength=25": wrk(
                 f"{base}/v1/salesOrder?pageLength=25", args, *auth
             ),
-            "POST /v1/token (code exchange)": wrk(
+            "POST /v1/token": wrk(
                 base,
                 args,
                 "-s",
@@ -251,27 +365,37 @@ def main() -> None:
                 },
             ),
         }
+        rss = worker_rss_mb(servers[2])
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
+    counts = asyncio.run(
+        count_per_request(settings, redis_url, token, order_number, basic, counting_codes)
+    )
+    redis_server.terminate()
     bare = float(rows["bare Starlette endpoint (reference)"]["rps"]) or 1.0
-    backend = database_url.split(":", 1)[0]
+    lookup = float(next(r for name, r in rows.items() if "lookup" in name)["rps"]) or 1.0
+    backend = "sqlite" if is_sqlite else "postgresql"
     lines = [
         f"## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC: {backend}, "
-        f"{args.tokens:,} active tokens",
+        f"{args.tokens:,} active tokens, codes over {args.installations:,} installations",
         "",
         f"`wrk -t2 -c{args.connections} -d{args.duration}s`, 2 uvicorn workers per server, "
-        "on the same machine as wrk.",
+        "on the same machine as wrk; zentail with `ZENTAIL_ENV=production`, Redis and the "
+        f"access log as shipped. Largest zentail worker after the load: {rss:.0f} MB RSS.",
         "",
-        "| endpoint | requests/s | × bare | p50 | p90 | p99 | non-2xx |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | requests/s | × bare | × lookup | p50 | p90 | p99 | non-2xx "
+        "| SQL/req | Redis/req |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, result in rows.items():
-        ratio = float(result["rps"]) / bare
+        rps = float(result["rps"])
+        sql, red = counts.get(name, (float("nan"), float("nan")))
+        counted = f"{sql:.2f} | {red:.2f}" if name in counts else "— | —"
         lines.append(
-            f"| {name} | {float(result['rps']):,.0f} | {ratio:.2f} | {result['p50']} | "
-            f"{result['p90']} | {result['p99']} | {result['errors']} |"
+            f"| {name} | {rps:,.0f} | {rps / bare:.2f} | {rps / lookup:.2f} | {result['p50']} | "
+            f"{result['p90']} | {result['p99']} | {result['errors']} | {counted} |"
         )
     report = "\n".join(lines) + "\n"
     print(report)

@@ -38,6 +38,7 @@ def query_params(url: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class TestAccount:
+    __test__ = False  # a data holder, not a test class
     id: int
     name: str
     admin_email: str
@@ -214,7 +215,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env.update(
         ZENTAIL_DATABASE_URL=settings.database_url,
         ZENTAIL_SECRET_KEY=settings.secret_key,
-        ZENTAIL_REDIS_PREFIX=settings.redis_prefix + "live:",
+        ZENTAIL_REDIS_PREFIX=settings.redis_prefix,  # shared: generations must be seen by both
         # The purge tests run it themselves; a background purge would race them.
         ZENTAIL_PURGE_INTERVAL=str(settings.purge_interval),
     )
@@ -258,10 +259,13 @@ def running_process(
 
 
 @contextmanager
-def start_live_server(settings: Settings, log_path: Path) -> Iterator[LiveServer]:
+def start_live_server(
+    settings: Settings, log_path: Path, *, workers: int = 1
+) -> Iterator[LiveServer]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = settings_env(settings) | {"ZENTAIL_ISSUER": base_url}
     command = [sys.executable, "-m", "zentail", "serve", "--port", str(port), "--no-migrate"]
+    command += ["--workers", str(workers)]
     with running_process(command, env, log_path, f"{base_url}/healthz"):
         yield LiveServer(base_url, env, log_path)

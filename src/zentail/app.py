@@ -14,8 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zentail import __version__, observability
 from zentail.api import errors as api_errors
+from zentail.api import oauth_endpoints as oauth_routes
 from zentail.api import router as api_router
-from zentail.oauth import routes as oauth_routes
+from zentail.api.fast_lane import FastLane
 from zentail.platform import Platform
 from zentail.settings import Settings
 from zentail.web import error_pages as web_error_pages
@@ -52,6 +53,17 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class WebSessionMiddleware(SessionMiddleware):
+    """Web sessions for the platform's pages; API and OAuth paths (``/v1/``, ``/.well-known/``)
+    never read or set the cookie, so they skip it."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(api_errors.API_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     platform = Platform(settings)
@@ -60,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with observability.lifecycle.running(platform):
             yield
-        platform.close()
+        await platform.aclose()
 
     app = FastAPI(
         title="Zentail Open API",
@@ -88,12 +100,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(oauth_routes.NoStoreMiddleware)
     app.add_middleware(
-        SessionMiddleware,
+        WebSessionMiddleware,
         secret_key=platform.keyring.digest("zentail/session-cookie"),
         session_cookie="zentail_session",
         max_age=settings.session_max_age,
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(FastLane, platform=platform, headers=SECURITY_HEADERS)
     app.add_middleware(observability.middleware.ObservabilityMiddleware)  # outermost
     return app

@@ -54,6 +54,11 @@ class Keyring:
         sealing_key = hmac.new(root, b"zentail/seal", hashlib.sha256).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(sealing_key))
 
+    @property
+    def digest_key(self) -> bytes:
+        """The key of :meth:`digest` (for a benchmark's reference lookup, never logged)."""
+        return self._digest_key
+
     def digest(self, value: str) -> str:
         """The keyed digest under which a code, token or secret is stored and looked up."""
         return hmac.new(self._digest_key, value.encode(), hashlib.sha256).hexdigest()

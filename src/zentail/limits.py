@@ -1,20 +1,43 @@
 """Leaky-bucket rate limiting (GCRA), shared by every worker and node through Redis.
 
-One primitive serves both the Open API's per-token rate limit (10 requests/s, bursts of 10,
-as Zentail documents) and the token endpoint's brute-force throttle (RFC 6749 §2.3.1).
-Without ``ZENTAIL_REDIS_URL`` an in-process bucket is used, which is right only for a single
-worker process (the sandbox); production deployments set Redis.
+One primitive serves the Open API's per-token rate limit (10 requests/s, bursts of 10, as
+Zentail documents), the token endpoint's brute-force throttle (RFC 6749 §2.3.1) and the login
+throttle. A call takes (or only tests) one unit from one or more buckets and, in the same
+round trip, reads a few counters (the credential generations of :mod:`zentail.generations`),
+so the hot path pays one Redis round trip per request for both.
+
+Without ``ZENTAIL_REDIS_URL`` buckets live in the process, which is right only for a single
+worker (the sandbox). When Redis is configured but does not answer, every call falls back to
+the in-process buckets at once (per-node limits, logged and counted) and Redis is tried again
+after :data:`RETRY_REDIS_AFTER` seconds; the result then says ``shared=False`` and carries no
+counters, so nothing is cached on its strength.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
+import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import redis
+import redis.asyncio as aioredis
+
+log = logging.getLogger("zentail.limits")
+
+RETRY_REDIS_AFTER = 1.0
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A leaky bucket: ``burst`` units deep, refilled at ``rate`` units per second."""
+
+    key: str
+    rate: float
+    burst: int
 
 
 @dataclass(frozen=True)
@@ -25,16 +48,24 @@ class Decision:
     limit: int
 
 
-class Limiter(Protocol):
-    def acquire(self, key: str, *, rate: float, burst: int, record: bool = True) -> Decision:
-        """Take one unit from ``key``'s bucket (``rate`` per second, ``burst`` deep).
+@dataclass(frozen=True)
+class Outcome:
+    """One call's answer: a decision per bucket, and the counters read alongside.
 
-        ``record=False`` only asks whether a unit *would* be granted.
-        """
-        ...
+    ``shared`` is False when the in-process fallback answered; ``counters`` is then empty.
+    """
+
+    decisions: tuple[Decision, ...]
+    counters: tuple[bytes | None, ...]
+    shared: bool
+
+    @property
+    def refusal(self) -> Decision | None:
+        """The first bucket that refused, if any."""
+        return next((d for d in self.decisions if not d.allowed), None)
 
 
-def _gcra(tat: float, now: float, rate: float, burst: int) -> tuple[bool, float, float, int]:
+def gcra(tat: float, now: float, rate: float, burst: int) -> tuple[bool, float, float, int]:
     """Generic cell rate algorithm: returns (allowed, new_tat, retry_after, remaining)."""
     interval = 1.0 / rate
     new_tat = max(tat, now) + interval
@@ -44,61 +75,244 @@ def _gcra(tat: float, now: float, rate: float, burst: int) -> tuple[bool, float,
     return True, new_tat, 0.0, int((now - allow_at) / interval)
 
 
-class MemoryLimiter:
-    """Buckets in this process only (single-worker sandbox and tests)."""
+class MemoryBuckets:
+    """Buckets in this process only: the single-worker sandbox, and the fallback while Redis
+    is unreachable. Thread-safe; all buckets of one call are decided together."""
 
     def __init__(self) -> None:
         self._tats: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def acquire(self, key: str, *, rate: float, burst: int, record: bool = True) -> Decision:
+    def take(self, buckets: Sequence[Bucket], *, record: bool) -> tuple[Decision, ...]:
         with self._lock:
             now = time.monotonic()
-            allowed, new_tat, retry_after, remaining = _gcra(
-                self._tats.get(key, now), now, rate, burst
-            )
-            if allowed and record:
-                self._tats[key] = new_tat
-        return Decision(allowed, retry_after, remaining, burst)
+            results = [
+                (bucket, gcra(self._tats.get(bucket.key, now), now, bucket.rate, bucket.burst))
+                for bucket in buckets
+            ]
+            all_allowed = all(result[0] for _, result in results)
+            if record and all_allowed:
+                for bucket, (_, new_tat, _, _) in results:
+                    self._tats[bucket.key] = new_tat
+            if len(self._tats) > 100_000:  # bounded: forget buckets that have drained
+                self._tats = {k: v for k, v in self._tats.items() if v > now}
+        return tuple(
+            Decision(allowed, retry_after, remaining, bucket.burst)
+            for bucket, (allowed, _, retry_after, remaining) in results
+        )
 
 
-# The same algorithm as _gcra, run atomically inside Redis with Redis's clock, so that all
-# workers and nodes share one bucket per key.
-_GCRA_SCRIPT = """
-local now_parts = redis.call('TIME')
-local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
-local interval = 1 / tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local record = ARGV[3] == '1'
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - interval * burst
-if now < allow_at then
-  return {0, tostring(allow_at - now), 0}
+# The same algorithm as gcra(), run atomically inside Redis with Redis's clock. KEYS: the n
+# buckets, then the epoch key, then the counters to read. ARGV: n, record flag, a fresh epoch
+# value (kept only if none is set), then rate and burst per bucket. Returns, per bucket,
+# allowed / retry_after / remaining, then the epoch, then each counter.
+_SCRIPT = """
+local n = tonumber(ARGV[1])
+local record = ARGV[2] == '1'
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local out = {}
+local updates = {}
+local all_allowed = true
+for i = 1, n do
+  local interval = 1 / tonumber(ARGV[2 + 2 * i])
+  local burst = tonumber(ARGV[3 + 2 * i])
+  local tat = tonumber(redis.call('GET', KEYS[i]) or now)
+  if tat < now then tat = now end
+  local new_tat = tat + interval
+  local allow_at = new_tat - interval * burst
+  if now < allow_at then
+    all_allowed = false
+    table.insert(out, 0)
+    table.insert(out, tostring(allow_at - now))
+    table.insert(out, 0)
+  else
+    table.insert(out, 1)
+    table.insert(out, '0')
+    table.insert(out, math.floor((now - allow_at) / interval))
+    updates[i] = new_tat
+  end
 end
-if record then
-  redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1)
+if record and all_allowed then
+  for i = 1, n do
+    local ms = math.ceil((updates[i] - now) * 1000) + 1
+    redis.call('SET', KEYS[i], tostring(updates[i]), 'PX', ms)
+  end
 end
-return {1, '0', math.floor((now - allow_at) / interval)}
+redis.call('SET', KEYS[n + 1], ARGV[3], 'NX')
+for i = n + 1, #KEYS do
+  table.insert(out, redis.call('GET', KEYS[i]) or false)
+end
+return out
 """
 
 
-class RedisLimiter:
-    def __init__(self, url: str, *, prefix: str = "zentail:limit:") -> None:
-        self._client = redis.Redis.from_url(url)
-        self._script = self._client.register_script(_GCRA_SCRIPT)
-        self._prefix = prefix
+def _script_arguments(
+    prefix: str, buckets: Sequence[Bucket], counters: Sequence[str], *, record: bool
+) -> tuple[list[str], list[str | float | int]]:
+    keys = [prefix + b.key for b in buckets] + [prefix + EPOCH_KEY] + [prefix + c for c in counters]
+    args: list[str | float | int] = [len(buckets), "1" if record else "0", uuid.uuid4().hex]
+    for bucket in buckets:
+        args += [bucket.rate, bucket.burst]
+    return keys, args
 
-    def acquire(self, key: str, *, rate: float, burst: int, record: bool = True) -> Decision:
-        allowed, retry_after, remaining = self._script(
-            keys=[self._prefix + key], args=[rate, burst, "1" if record else "0"]
+
+EPOCH_KEY = "epoch"
+
+
+def _outcome(buckets: Sequence[Bucket], reply: list[object]) -> Outcome:
+    decisions = tuple(
+        Decision(
+            bool(reply[3 * i]),
+            float(reply[3 * i + 1]),  # type: ignore[arg-type]
+            int(reply[3 * i + 2]),  # type: ignore[call-overload]
+            bucket.burst,
         )
-        return Decision(bool(allowed), float(retry_after), int(remaining), burst)
+        for i, bucket in enumerate(buckets)
+    )
+    counters = tuple(v if isinstance(v, bytes) else None for v in reply[3 * len(buckets) :])
+    return Outcome(decisions, counters, shared=True)
 
 
-def create_limiter(redis_url: str | None, *, prefix: str = "zentail:limit:") -> Limiter:
-    return RedisLimiter(redis_url, prefix=prefix) if redis_url else MemoryLimiter()
+class Limiter:
+    """Buckets and counters, in Redis when configured (with the in-process fallback), else in
+    the process. One instance per process; safe to share between the event loop (``a*``
+    methods) and worker threads (the others)."""
+
+    def __init__(self, redis_url: str | None, *, prefix: str, timeout: float = 0.5) -> None:
+        self.prefix = prefix
+        self.redis_url = redis_url
+        self._memory = MemoryBuckets()
+        self._timeout = timeout
+        self._down_until = 0.0
+        self._sync: redis.Redis[bytes] | None = None
+        self._async: aioredis.Redis[bytes] | None = None
+        self._sync_script: object = None
+        self._async_script: object = None
+        self._async_lock = threading.Lock()
+        self.fallbacks = 0  # how often the in-process buckets answered for Redis
+
+    # -- the event loop -----------------------------------------------------------------
+
+    def _async_client(self) -> aioredis.Redis[bytes]:
+        # One client per event loop: an asyncio connection belongs to the loop it was made on
+        # (the test client runs a fresh loop per test).
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        with self._async_lock:
+            if self._async is None or getattr(self, "_async_loop", None) is not loop:
+                assert self.redis_url is not None
+                self._async = aioredis.Redis.from_url(
+                    self.redis_url,
+                    socket_timeout=self._timeout,
+                    socket_connect_timeout=self._timeout,
+                    max_connections=64,
+                )
+                self._async_script = self._async.register_script(_SCRIPT)
+                self._async_loop = loop
+            return self._async
+
+    async def atake(
+        self, buckets: Sequence[Bucket], *, counters: Sequence[str] = (), record: bool = True
+    ) -> Outcome:
+        """Take (``record=True``) or test one unit from every bucket, all or nothing, and read
+        ``counters`` (epoch first) in the same round trip."""
+        if self.redis_url is not None and time.monotonic() >= self._down_until:
+            client = self._async_client()
+            keys, args = _script_arguments(self.prefix, buckets, counters, record=record)
+            try:
+                reply = await self._async_script(keys=keys, args=args, client=client)  # type: ignore[operator]
+            except (redis.RedisError, OSError) as error:
+                self._redis_failed(error)
+            else:
+                return _outcome(buckets, reply)
+        return self._fallback(buckets, record=record)
+
+    async def aincrement(self, counters: Sequence[str]) -> bool:
+        """Add one to each counter (a credential generation); False when Redis is down."""
+        if self.redis_url is None or not counters:
+            return self.redis_url is None
+        client = self._async_client()
+        try:
+            async with client.pipeline(transaction=False) as pipe:
+                for counter in counters:
+                    pipe.incr(self.prefix + counter)
+                await pipe.execute()
+        except (redis.RedisError, OSError) as error:
+            self._redis_failed(error)
+            return False
+        return True
+
+    # -- worker threads (web UI, CLI) ---------------------------------------------------
+
+    def _sync_client(self) -> redis.Redis[bytes]:
+        with self._async_lock:
+            if self._sync is None:
+                assert self.redis_url is not None
+                self._sync = redis.Redis.from_url(
+                    self.redis_url,
+                    socket_timeout=self._timeout,
+                    socket_connect_timeout=self._timeout,
+                )
+                self._sync_script = self._sync.register_script(_SCRIPT)
+            return self._sync
+
+    def take(
+        self, buckets: Sequence[Bucket], *, counters: Sequence[str] = (), record: bool = True
+    ) -> Outcome:
+        """:meth:`atake` for code running in a worker thread."""
+        if self.redis_url is not None and time.monotonic() >= self._down_until:
+            client = self._sync_client()
+            keys, args = _script_arguments(self.prefix, buckets, counters, record=record)
+            try:
+                reply = self._sync_script(keys=keys, args=args, client=client)  # type: ignore[operator]
+            except (redis.RedisError, OSError) as error:
+                self._redis_failed(error)
+            else:
+                return _outcome(buckets, reply)
+        return self._fallback(buckets, record=record)
+
+    def increment(self, counters: Iterable[str]) -> bool:
+        """:meth:`aincrement` for code running in a worker thread."""
+        counters = list(counters)
+        if self.redis_url is None or not counters:
+            return self.redis_url is None
+        try:
+            pipe = self._sync_client().pipeline(transaction=False)
+            for counter in counters:
+                pipe.incr(self.prefix + counter)
+            pipe.execute()
+        except (redis.RedisError, OSError) as error:
+            self._redis_failed(error)
+            return False
+        return True
+
+    # -- shared -------------------------------------------------------------------------
+
+    def _redis_failed(self, error: BaseException) -> None:
+        if time.monotonic() >= self._down_until:
+            log.warning(
+                "Redis unreachable (%s); limits fall back to this process for %.0fs",
+                type(error).__name__,
+                RETRY_REDIS_AFTER,
+            )
+        self._down_until = time.monotonic() + RETRY_REDIS_AFTER
+
+    def _fallback(self, buckets: Sequence[Bucket], *, record: bool) -> Outcome:
+        if self.redis_url is not None:
+            self.fallbacks += 1
+        return Outcome(self._memory.take(buckets, record=record), (), shared=False)
+
+    async def aclose(self) -> None:
+        if self._async is not None:
+            await self._async.aclose()  # type: ignore[attr-defined]
+            self._async = None
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
 
 
 def retry_after_header(decision: Decision) -> str:

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     issuer: str = "http://127.0.0.1:8000"
     redis_url: str | None = None
     redis_prefix: str = "zentail:"
+    redis_timeout: float = Field(default=0.5, gt=0)
+    credential_cache_seconds: int = Field(default=60, ge=0)
 
     authorization_code_ttl: int = Field(default=600, ge=1)
     secret_rotation_grace: int = Field(default=7 * 24 * 3600, ge=0)

@@ -44,6 +44,11 @@ class Seller:
     token: str
     client: TestClient
 
+    def platform_of_client(self) -> Platform:
+        """The platform of the application ``client`` drives (its own gateway and caches)."""
+        platform: Platform = self.client.app.state.platform  # type: ignore[attr-defined]
+        return platform
+
     @property
     def headers(self) -> dict[str, str]:
         return {"AUTHORIZATION": self.token}

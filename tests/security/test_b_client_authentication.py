@@ -19,7 +19,7 @@ from tests.integration.test_credentials_at_rest import dump_database
 from tests.security.conftest import STRICT_PER_ADDRESS, STRICT_PER_CLIENT
 from tests.security.helpers import Client, assert_oauth_error, events, token_request, wrong_secret
 from tests.support import ACTOR, LiveServer, TestApp, World, basic
-from zentail import crypto
+from zentail import crypto, generations
 from zentail.domain import apps
 from zentail.platform import Platform
 from zentail.storage.models import AppSecret
@@ -251,8 +251,10 @@ def test_item_20_during_rotation_both_secrets_work_then_only_the_new_one(
 
 
 def end_grace_now(platform: Platform, app: TestApp) -> None:
-    """Move the old secret's expiry into the past (no sleeping)."""
+    """Move the old secret's expiry into the past (no sleeping), as a change of the
+    credential (so cached clients are re-read, as after any change the platform makes)."""
     with platform.db.session(write=True) as session:
+        generations.after_commit(session)
         for secret in session.scalars(
             select(AppSecret).where(AppSecret.app_id == app.id, AppSecret.expires_at.is_not(None))
         ):

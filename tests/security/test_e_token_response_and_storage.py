@@ -22,8 +22,8 @@ from tests.security.helpers import (
     token_request,
 )
 from tests.support import World
+from zentail.api.oauth_endpoints import NoStoreMiddleware
 from zentail.oauth.errors import InvalidRequest
-from zentail.oauth.routes import NoStoreMiddleware
 from zentail.platform import Platform
 
 

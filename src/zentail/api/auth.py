@@ -1,34 +1,39 @@
-"""Bearer-token authentication, the per-token rate limit and scope checks for the Open API.
+"""Authenticating an Open API request: the token, the per-token rate limit, the scope.
 
 Accepted: ``AUTHORIZATION: <token>`` (as Zentail documents it) and
 ``Authorization: Bearer <token>`` (RFC 6750 §2.1). Failures are 401 with a
-``WWW-Authenticate: Bearer`` challenge. Each authenticated request then takes one unit
-from the token's leaky bucket (``api_rate_per_second`` / ``api_rate_burst``; over it: 429
-with ``Retry-After``, RFC 6585 §4). A token without the endpoint's scope is 403 naming the
-scope (RFC 6750 §3.1 ``insufficient_scope``).
+``WWW-Authenticate: Bearer`` challenge. Each request takes one unit from the token's leaky
+bucket (``api_rate_per_second`` / ``api_rate_burst``; over it: 429 with ``Retry-After``,
+RFC 6585 §4). A token without the endpoint's scope is 403 naming the scope (RFC 6750 §3.1
+``insufficient_scope``).
+
+:func:`authenticate` is the whole check, in this order: digest the presented token → one Redis
+round trip (take a rate-limit unit, read the token's generations) → the cached principal if the
+generations vouch for it, else one indexed read → 401 / 429 / 403. Both the fast lane
+(:mod:`zentail.api.fast_lane`) and the FastAPI dependency :func:`require_scope` call it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, params
 from fastapi.security import APIKeyHeader
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
+from zentail import generations
 from zentail.api.errors import ApiError
+from zentail.api.rate_limit import RATE_LIMIT_STATE, rate_limit_headers
 from zentail.domain import tokens
 from zentail.domain.tokens import Principal
-from zentail.limits import retry_after_header
+from zentail.limits import Bucket, Decision, retry_after_header
 from zentail.platform import Platform
+from zentail.principal_cache import PrincipalCache
+from zentail.storage.models import utcnow
 from zentail.storage.tenancy import AccountScope
 
 REALM = 'Bearer realm="zentail"'
-RATE_LIMIT_STATE = "rate_limit"
 
 # Zentail's v1 reference declares this scheme: an API key in the AUTHORIZATION header.
 zentail_auth = APIKeyHeader(
@@ -38,6 +43,14 @@ zentail_auth = APIKeyHeader(
     "raw (`AUTHORIZATION: <token>`) or as `Bearer <token>`.",
     auto_error=False,
 )
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """A request that passed: who calls, and the rate-limit decision for its headers."""
+
+    principal: Principal
+    decision: Decision
 
 
 @dataclass(frozen=True)
@@ -65,99 +78,107 @@ def presented_token(header: str | None) -> str:
     return value
 
 
-def require_scope(scope_name: str, *, write: bool = False) -> Any:
-    """A FastAPI dependency yielding an :class:`ApiContext` for callers holding
-    ``scope_name``. ``write=True`` opens a write unit of work. The OpenAPI document lists
-    the scope in the operation's ``security`` requirement.
-
-    Reads authenticate on the event loop: the token check is one indexed lookup, and handing
-    it to a worker thread and back costs more than it takes (two GIL hand-offs per request).
-    Writes run in the thread pool, because on SQLite a write transaction may wait for the
-    database's write lock and must not block the loop while it waits.
-    """
-
-    @contextmanager
-    def open_context(request: Request, authorization: str | None) -> Iterator[ApiContext]:
-        platform: Platform = request.app.state.platform
-        raw = presented_token(authorization)
-        with platform.db.session(write=write) as session:
-            principal = authenticated(request, platform, session, raw, scope_name)
-            yield ApiContext(principal, AccountScope(session, principal.account_id), platform)
-
-    def write_dependency(
-        request: Request, authorization: Annotated[str | None, Depends(zentail_auth)]
-    ) -> Iterator[ApiContext]:
-        with open_context(request, authorization) as context:
-            yield context
-        touch_if_stale(request)
-
-    async def read_dependency(
-        request: Request, authorization: Annotated[str | None, Depends(zentail_auth)]
-    ) -> AsyncIterator[ApiContext]:
-        with open_context(request, authorization) as context:
-            yield context
-        if context.principal.stale_last_used:  # rare: at most once a minute per token
-            await run_in_threadpool(touch_if_stale, request)
-
-    dependency = write_dependency if write else read_dependency
-    dependency.__name__ = f"require_{scope_name.replace(':', '_')}"
-    # scope="function": the unit of work commits when the endpoint returns, before the
-    # response is sent, so a client that reads right after a write sees it.
-    return params.Security(dependency=dependency, scopes=[scope_name], scope="function")
+INVALID_TOKEN = ApiError(
+    401,
+    "The access token is invalid, revoked or expired",
+    headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+)
 
 
-def authenticated(
-    request: Request, platform: Platform, session: Session, raw: str, scope_name: str
-) -> Principal:
+async def authenticate(platform: Platform, header: str | None, scope_name: str) -> Authenticated:
     """Resolve the token, take a rate-limit unit, check the scope; raise the API error
-    (401, 429, 403) otherwise."""
-    principal = tokens.authenticate(
-        session,
-        platform.keyring,
-        raw,
-        last_used_resolution=platform.settings.token_last_used_resolution,
+    (401, 429, 403) otherwise. Answers 401 before 429, and 429 before 403."""
+    digest = platform.keyring.digest(presented_token(header))
+    settings = platform.settings
+    outcome = await platform.limiter.atake(
+        [Bucket(f"api:{digest[:32]}", settings.api_rate_per_second, settings.api_rate_burst)],
+        counters=(generations.ALL, generations.token_counter(digest)),
     )
-    if principal is None:
+    now = utcnow()
+    cache = platform.principals
+    principal = cache.get(digest, outcome)
+    if principal is None or principal.expired(now):
+        row = await platform.gateway.fetch_one(tokens.TOKEN_BY_DIGEST, {"digest": digest})
+        principal = tokens.principal_from_row(row, now)
+        if principal is None:
+            cache.forget(digest)
+            raise INVALID_TOKEN
+        cache.put(digest, principal, outcome)
+    decision = outcome.decisions[0]
+    if not decision.allowed:
         raise ApiError(
-            401,
-            "The access token is invalid, revoked or expired",
-            headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+            429,
+            f"Rate limit exceeded: {settings.api_rate_per_second:g} requests per second "
+            f"per token, bursts of {settings.api_rate_burst}",
+            headers={"Retry-After": retry_after_header(decision), **_headers(decision)},
         )
-    take_rate_limit_unit(request, platform, principal)
     if scope_name not in principal.scopes:
         raise ApiError(
             403,
             f"This token lacks the scope {scope_name}",
             headers={
-                "WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope_name}"'
+                "WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope_name}"',
+                **_headers(decision),
             },
         )
-    request.state.principal = principal
-    return principal
+    if principal.use_is_stale(now, settings.token_last_used_resolution):
+        await record_use(platform, cache, digest, principal, outcome)
+    return Authenticated(principal, decision)
 
 
-def touch_if_stale(request: Request) -> None:
-    """Record the token's use, at most once per ``token_last_used_resolution`` seconds."""
-    principal: Principal | None = getattr(request.state, "principal", None)
-    if principal is not None and principal.stale_last_used:
-        platform: Platform = request.app.state.platform
-        with platform.db.session(write=True) as session:
-            tokens.touch(session, principal.token_id)
+def _headers(decision: Decision) -> dict[str, str]:
+    return {k.decode(): v.decode() for k, v in rate_limit_headers(decision)}
 
 
-def take_rate_limit_unit(request: Request, platform: Platform, principal: Principal) -> None:
-    """One limiter call per request, keyed by the token; the decision is kept on the request
-    for the ``X-RateLimit-*`` headers (see :mod:`zentail.api.rate_limit`)."""
-    decision = platform.limiter.acquire(
-        f"api:{principal.token_id}",
-        rate=platform.settings.api_rate_per_second,
-        burst=platform.settings.api_rate_burst,
+async def record_use(
+    platform: Platform, cache: PrincipalCache, digest: str, principal: Principal, outcome: Any
+) -> None:
+    """Record the token's use (at most once per ``token_last_used_resolution`` seconds per
+    process), and remember it in the cached principal."""
+    now = utcnow()
+    params = {"token_id": principal.token_id, "now": now}
+    gateway = platform.gateway
+    if gateway.dialect == "sqlite":
+        await gateway.write(lambda tx: tx.execute(tokens.TOUCH, params))  # type: ignore[union-attr]
+    else:
+        await gateway.fetch_all(tokens.TOUCH, params)
+    touched = Principal(
+        principal.token_id,
+        principal.account_id,
+        principal.scopes,
+        principal.app_id,
+        principal.kind,
+        principal.expires_at,
+        now,
     )
-    setattr(request.state, RATE_LIMIT_STATE, decision)
-    if not decision.allowed:
-        raise ApiError(
-            429,
-            f"Rate limit exceeded: {platform.settings.api_rate_per_second:g} requests per second "
-            f"per token, bursts of {platform.settings.api_rate_burst}",
-            headers={"Retry-After": retry_after_header(decision)},
-        )
+    cache.put(digest, touched, outcome)
+
+
+def require_scope(scope_name: str, *, write: bool = False) -> Any:
+    """A FastAPI dependency yielding an :class:`ApiContext` for callers holding
+    ``scope_name``, with an ORM unit of work (``write=True`` for one that writes) opened in a
+    worker thread. The OpenAPI document lists the scope in the operation's ``security``.
+    """
+
+    async def authenticated(
+        request: Request, authorization: Annotated[str | None, Depends(zentail_auth)]
+    ) -> Principal:
+        platform: Platform = request.app.state.platform
+        result = await authenticate(platform, authorization, scope_name)
+        setattr(request.state, RATE_LIMIT_STATE, result.decision)
+        request.state.principal = result.principal
+        return result.principal
+
+    def unit_of_work(
+        request: Request,
+        principal: Principal = Depends(authenticated),  # a closure: not in an annotation
+    ) -> Iterator[ApiContext]:
+        platform: Platform = request.app.state.platform
+        with platform.db.session(write=write) as session:
+            yield ApiContext(principal, AccountScope(session, principal.account_id), platform)
+
+    authenticated.__name__ = f"authenticate_{scope_name.replace(':', '_')}"
+    unit_of_work.__name__ = f"require_{scope_name.replace(':', '_')}"
+    # scope="function": the unit of work commits when the endpoint returns, before the
+    # response is sent, so a client that reads right after a write sees it.
+    return params.Security(dependency=unit_of_work, scopes=[scope_name], scope="function")

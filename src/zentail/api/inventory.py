@@ -11,12 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from zentail.api import paging, query, timestamps
 from zentail.api.auth import ApiContext, require_scope
 from zentail.api.errors import ApiError, problem_responses
-from zentail.api.routing import ApiRoute
 from zentail.domain import inventory
 from zentail.storage.models import InventoryLevel, Product
 
 router = APIRouter(
-    route_class=ApiRoute,
     prefix="/v1/inventory",
     tags=["Inventory"],
     responses=problem_responses(400, 401, 403, 429, 503),

@@ -14,13 +14,11 @@ from pydantic import BaseModel, Field
 from zentail.api import paging, query, timestamps
 from zentail.api.auth import ApiContext, require_scope
 from zentail.api.errors import problem_responses
-from zentail.api.routing import ApiRoute
 from zentail.domain import listings
 from zentail.domain.errors import NotFound
 from zentail.storage.models import Listing, Product
 
 router = APIRouter(
-    route_class=ApiRoute,
     prefix="/v1/listing",
     tags=["Listings"],
     responses=problem_responses(400, 401, 403, 429, 503),

@@ -4,15 +4,16 @@ and ``service_level`` in packages, as its guides spell them)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from zentail.api import timestamps
 from zentail.api.query import MAX_ORDER_NUMBER, MAX_QUANTITY, Id, OptionalText, ShortText, Text
 from zentail.domain import orders, shipments
-from zentail.storage.models import Package, SalesOrder, SalesOrderItem
 
 OrderNumber = Annotated[int, Field(ge=1, le=MAX_ORDER_NUMBER)]
 
@@ -138,7 +139,79 @@ class ShipmentsResult(BaseModel):
     orders: list[OrderStatus] = Field(description="Each order touched, with its new status")
 
 
-def line_status(order: SalesOrder, item: SalesOrderItem) -> str:
+class OrderItemRecord(Protocol):
+    @property
+    def line_item_id(self) -> int: ...
+    @property
+    def requested_sku(self) -> str: ...
+    @property
+    def sku(self) -> str | None: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def unit_price(self) -> Decimal: ...
+    @property
+    def cancel_quantity(self) -> int: ...
+    @property
+    def shipped_quantity(self) -> int: ...
+    @property
+    def warehouse_id(self) -> int | None: ...
+
+
+class PackageItemRecord(Protocol):
+    @property
+    def sku(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+
+
+class PackageRecord(Protocol):
+    @property
+    def fulfillment_package_id(self) -> str: ...
+    @property
+    def warehouse_id(self) -> int | None: ...
+    @property
+    def carrier(self) -> str: ...
+    @property
+    def tracking(self) -> str: ...
+    @property
+    def service_level(self) -> str: ...
+    @property
+    def ship_ts(self) -> dt.datetime: ...
+
+    @property
+    def items(self) -> Sequence[PackageItemRecord]: ...
+
+
+class OrderRecord(Protocol):
+    """What rendering needs of an order: the ORM's :class:`SalesOrder`, or the fast lane's
+    plain record of the same names (:mod:`zentail.api.hot_reads`)."""
+
+    @property
+    def order_number(self) -> int: ...
+    @property
+    def channel_order_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def order_ts(self) -> dt.datetime: ...
+    @property
+    def last_updated_ts(self) -> dt.datetime: ...
+    @property
+    def shipping_address(self) -> dict[str, Any]: ...
+    @property
+    def reseller_commission(self) -> Decimal | None: ...
+    @property
+    def cancel_reason(self) -> str | None: ...
+
+    @property
+    def items(self) -> Sequence[OrderItemRecord]: ...
+
+    @property
+    def packages(self) -> Sequence[PackageRecord]: ...
+
+
+def line_status(order: OrderRecord, item: OrderItemRecord) -> str:
     """A line's own status, a finer grain of the order's."""
     open_units = item.quantity - item.cancel_quantity
     if item.cancel_quantity >= item.quantity:
@@ -150,49 +223,51 @@ def line_status(order: SalesOrder, item: SalesOrderItem) -> str:
     return order.status if order.status in ("PENDING", "PENDING_PAYMENT") else "PENDING"
 
 
-def render_line(order: SalesOrder, item: SalesOrderItem) -> LineItem:
-    return LineItem(
-        lineItemId=item.line_item_id,
-        status=line_status(order, item),
-        requestedSku=item.requested_sku,
-        SKU=item.sku,
-        quantity=item.quantity,
-        unitPrice=float(item.unit_price),
-        cancelQuantity=item.cancel_quantity,
-        shippedQuantity=item.shipped_quantity,
-        warehouseId=item.warehouse_id,
-    )
+def render_line(order: OrderRecord, item: OrderItemRecord) -> dict[str, Any]:
+    """A line item as :class:`LineItem` shows it (same keys, same order)."""
+    return {
+        "lineItemId": item.line_item_id,
+        "status": line_status(order, item),
+        "requestedSku": item.requested_sku,
+        "SKU": item.sku,
+        "quantity": item.quantity,
+        "unitPrice": float(item.unit_price),
+        "cancelQuantity": item.cancel_quantity,
+        "shippedQuantity": item.shipped_quantity,
+        "warehouseId": item.warehouse_id,
+    }
 
 
-def render_package(order: SalesOrder, package: Package) -> PackageOut:
-    return PackageOut(
-        orderNumber=order.order_number,
-        fulfillmentPackageId=package.fulfillment_package_id,
-        warehouseId=package.warehouse_id,
-        carrier=package.carrier,
-        tracking=package.tracking,
-        service_level=package.service_level,
-        shipTs=timestamps.render(package.ship_ts),
-        products=[PackageProduct(sku=i.sku, quantity=i.quantity) for i in package.items],
-    )
+def render_package(order: OrderRecord, package: PackageRecord) -> dict[str, Any]:
+    """A package as :class:`PackageOut` shows it."""
+    return {
+        "orderNumber": order.order_number,
+        "fulfillmentPackageId": package.fulfillment_package_id,
+        "warehouseId": package.warehouse_id,
+        "carrier": package.carrier,
+        "tracking": package.tracking,
+        "service_level": package.service_level,
+        "shipTs": timestamps.render(package.ship_ts),
+        "products": [{"sku": i.sku, "quantity": i.quantity} for i in package.items],
+    }
 
 
-def render_order(order: SalesOrder, *, warehouse_id: int | None = None) -> SalesOrderOut:
-    """The order as the API shows it; with ``warehouse_id``, only the line items and
-    packages of that warehouse (Zentail's ``warehouseId`` filter)."""
+def render_order(order: OrderRecord, *, warehouse_id: int | None = None) -> dict[str, Any]:
+    """The order as the API shows it (:class:`SalesOrderOut`: same keys, same order); with
+    ``warehouse_id``, only the line items and packages of that warehouse (Zentail's
+    ``warehouseId`` filter)."""
     items = [i for i in order.items if warehouse_id in (None, i.warehouse_id)]
     packages = [p for p in order.packages if warehouse_id in (None, p.warehouse_id)]
-    return SalesOrderOut(
-        orderNumber=order.order_number,
-        channelOrderId=order.channel_order_id,
-        status=order.status,
-        orderTs=timestamps.render(order.order_ts),
-        lastUpdatedTs=timestamps.render(order.last_updated_ts),
-        shippingAddress=order.shipping_address,
-        products=[render_line(order, item) for item in items],
-        packages=[render_package(order, package) for package in packages],
-        resellerCommission=(
-            float(order.reseller_commission) if order.reseller_commission is not None else None
-        ),
-        cancelReason=order.cancel_reason,
-    )
+    commission = order.reseller_commission
+    return {
+        "orderNumber": order.order_number,
+        "channelOrderId": order.channel_order_id,
+        "status": order.status,
+        "orderTs": timestamps.render(order.order_ts),
+        "lastUpdatedTs": timestamps.render(order.last_updated_ts),
+        "shippingAddress": order.shipping_address,
+        "products": [render_line(order, item) for item in items],
+        "packages": [render_package(order, package) for package in packages],
+        "resellerCommission": float(commission) if commission is not None else None,
+        "cancelReason": order.cancel_reason,
+    }

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from zentail.api import timestamps
+from zentail.crypto import Keyring
 from zentail.domain.errors import InvalidInput
 
 DEFAULT_PAGE_LENGTH = 25
@@ -60,9 +61,8 @@ class PageRequest:
     after: Sequence[Any] | None
 
 
-def _serializer(request: Request) -> URLSafeSerializer:
-    key = request.app.state.platform.keyring.digest("zentail/page-token")
-    return URLSafeSerializer(key, salt=request.url.path)
+def _serializer(keyring: Keyring, path: str) -> URLSafeSerializer:
+    return URLSafeSerializer(keyring.digest("zentail/page-token"), salt=path)
 
 
 def page_length(value: int | None) -> int:
@@ -73,8 +73,9 @@ def page_length(value: int | None) -> int:
     return value
 
 
-def begin(
-    request: Request,
+def begin_page(
+    keyring: Keyring,
+    path: str,
     *,
     next_token: str | None,
     page_length_value: int | None,
@@ -86,10 +87,44 @@ def begin(
         kept = {name: value for name, value in query.items() if value is not None}
         return PageRequest(kept, page_length(page_length_value), None)
     try:
-        state = _serializer(request).loads(next_token)
+        state = _serializer(keyring, path).loads(next_token)
     except BadSignature:
         raise InvalidInput("nextToken", "is not a token this endpoint issued") from None
     return PageRequest(state["q"], state["n"], state["a"])
+
+
+def begin(
+    request: Request,
+    *,
+    next_token: str | None,
+    page_length_value: int | None,
+    query: Mapping[str, Any],
+) -> PageRequest:
+    """:func:`begin_page` for the endpoint ``request`` was sent to."""
+    return begin_page(
+        request.app.state.platform.keyring,
+        request.url.path,
+        next_token=next_token,
+        page_length_value=page_length_value,
+        query=query,
+    )
+
+
+def split_page(
+    keyring: Keyring,
+    issuer: str,
+    path: str,
+    page: PageRequest,
+    rows: Sequence[Row],
+    cursor: Callable[[Row], list[Any]],
+) -> tuple[Sequence[Row], str | None]:
+    """The rows to show from ``rows`` fetched with ``limit + 1`` (the extra row only tells
+    whether a next page exists), and the next page's URL or ``None``."""
+    shown = rows[: page.limit]
+    if len(rows) <= page.limit:
+        return shown, None
+    state = {"q": dict(page.query), "n": page.limit, "a": cursor(shown[-1])}
+    return shown, next_url(issuer, path, _serializer(keyring, path).dumps(state))
 
 
 def respond(
@@ -100,23 +135,21 @@ def respond(
     cursor: Callable[[Row], list[Any]],
     render: Callable[[Row], T],
 ) -> Page[T]:
-    """Build the page from ``rows`` fetched with ``limit + 1`` (the extra row only tells
-    whether a next page exists)."""
-    has_next = len(rows) > page.limit
-    shown = rows[: page.limit]
-    token = None
-    if has_next:
-        state = {"q": dict(page.query), "n": page.limit, "a": cursor(shown[-1])}
-        token = next_url(request, _serializer(request).dumps(state))
+    """The page of ``rows`` for the endpoint ``request`` was sent to."""
+    platform = request.app.state.platform
+    shown, token = split_page(
+        platform.keyring, platform.settings.issuer, request.url.path, page, rows, cursor
+    )
     return Page[T](
         results=[render(row) for row in shown],
-        pagination=Pagination(hasNext=has_next, nextToken=token),
+        pagination=Pagination(hasNext=token is not None, nextToken=token),
     )
 
 
-def next_url(request: Request, token: str) -> str:
-    """The URL of the next page: this endpoint with only ``nextToken`` in the query."""
-    return str(request.url.replace(query=f"nextToken={token}"))
+def next_url(issuer: str, path: str, token: str) -> str:
+    """The URL of the next page: this endpoint under the platform's own base URL
+    (``ZENTAIL_ISSUER``, never the request's ``Host`` header) with only ``nextToken``."""
+    return f"{issuer.rstrip('/')}{path}?nextToken={token}"
 
 
 def time_key(ts: dt.datetime, row_id: int) -> list[Any]:

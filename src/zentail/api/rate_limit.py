@@ -11,8 +11,18 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zentail.api.auth import RATE_LIMIT_STATE
 from zentail.limits import Decision
+
+
+def rate_limit_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
+    """The ``X-RateLimit-*`` headers for ``decision``, as raw ASGI headers."""
+    return [
+        (b"x-ratelimit-limit", str(decision.limit).encode()),
+        (b"x-ratelimit-remaining", str(decision.remaining).encode()),
+    ]
+
+
+RATE_LIMIT_STATE = "rate_limit"
 
 
 class RateLimitHeadersMiddleware:
@@ -30,8 +40,8 @@ class RateLimitHeadersMiddleware:
                 decision = scope["state"].get(RATE_LIMIT_STATE)
                 if isinstance(decision, Decision):
                     headers = MutableHeaders(scope=message)
-                    headers["X-RateLimit-Limit"] = str(decision.limit)
-                    headers["X-RateLimit-Remaining"] = str(decision.remaining)
+                    for name, value in rate_limit_headers(decision):
+                        headers[name.decode()] = value.decode()
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -10,12 +10,10 @@ from pydantic import BaseModel, Field
 from zentail.api import paging
 from zentail.api.auth import ApiContext, require_scope
 from zentail.api.errors import problem_responses
-from zentail.api.routing import ApiRoute
 from zentail.domain import warehouses
 from zentail.storage.models import Warehouse
 
 router = APIRouter(
-    route_class=ApiRoute,
     prefix="/v1/warehouses",
     tags=["Warehouses"],
     responses=problem_responses(400, 401, 403, 429, 503),

@@ -12,7 +12,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zentail import crypto
+from zentail import crypto, generations
 from zentail.domain import audit
 from zentail.domain.actors import Actor
 from zentail.domain.errors import Conflict, InvalidInput, NotFound
@@ -196,6 +196,7 @@ def update_app(
         app.logo_content_type = validate_logo(logo)
         app.logo = logo
         changed.append("logo")
+    generations.after_commit(session)
     audit.record(session, "app.updated", actor, app_id=app.id, fields=changed)
     return app
 
@@ -235,6 +236,7 @@ def rotate_secret(
     secret, secret_row = _new_secret(keyring)
     app.secrets.append(secret_row)
     session.flush()
+    generations.after_commit(session)
     audit.record(
         session,
         "app.secret_rotated",
@@ -251,6 +253,7 @@ def set_status(session: Session, app: App, *, active: bool, actor: Actor) -> App
     status = "active" if active else "suspended"
     if app.status != status:
         app.status = status
+        generations.after_commit(session)
         audit.record(session, "app.resumed" if active else "app.suspended", actor, app_id=app.id)
     return app
 
@@ -262,5 +265,6 @@ def delete_app(session: Session, app: App, *, actor: Actor) -> None:
         select(AccessToken).where(AccessToken.app_id == app.id, AccessToken.revoked_at.is_(None))
     ):
         token.revoked_at = now
+    generations.after_commit(session)
     audit.record(session, "app.deleted", actor, app_id=None, client_id=app.client_id)
     session.delete(app)

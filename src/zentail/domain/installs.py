@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from zentail import crypto
+from zentail import crypto, generations
 from zentail.domain import audit
 from zentail.domain.actors import Actor
 from zentail.domain.apps import valid_secrets
@@ -149,6 +149,7 @@ def uninstall(session: Session, *, app: App, account_id: int, actor: Actor) -> I
     installation = get_installation(session, app=app, account_id=account_id)
     now = utcnow()
     installation.uninstalled_at = now
+    generations.after_commit(session)
     revoked = session.execute(
         update(AccessToken)
         .where(AccessToken.installation_id == installation.id, AccessToken.revoked_at.is_(None))

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from zentail import crypto
+from zentail import crypto, generations
 from zentail.domain import audit
 from zentail.domain.actors import Actor
 from zentail.domain.errors import InvalidInput, NotFound
 from zentail.domain.scopes import ALL_SCOPES, join_scopes, parse_scopes
+from zentail.storage.gateway import Statement, timestamp
 from zentail.storage.models import AccessToken, App, utcnow
 from zentail.storage.tenancy import AccountScope
 
@@ -33,11 +35,20 @@ class Principal:
     scopes: frozenset[str]
     app_id: int | None
     kind: str
-    stale_last_used: bool = False
+    expires_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+
+    def expired(self, now: dt.datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
+    def use_is_stale(self, now: dt.datetime, resolution: int) -> bool:
+        """Whether this use should be recorded (at most once per ``resolution`` seconds)."""
+        last = self.last_used_at
+        return last is None or (now - last).total_seconds() >= resolution
 
 
 # Built once: the hot path neither rebuilds nor re-keys this statement on every request.
-_TOKEN_BY_DIGEST = (
+TOKEN_BY_DIGEST = Statement.build(
     select(
         AccessToken.id,
         AccessToken.account_id,
@@ -51,41 +62,34 @@ _TOKEN_BY_DIGEST = (
     .outerjoin(App, App.id == AccessToken.app_id)
     .where(AccessToken.digest == bindparam("digest"), AccessToken.revoked_at.is_(None))
 )
+TOUCH = Statement.build(
+    update(AccessToken)
+    .where(AccessToken.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("now"))
+)
 
 
-def authenticate(
-    session: Session, keyring: crypto.Keyring, raw_token: str, *, last_used_resolution: int
-) -> Principal | None:
-    """Resolve a presented bearer token to a :class:`Principal`, or ``None``.
+def principal_from_row(row: tuple[Any, ...] | None, now: dt.datetime) -> Principal | None:
+    """The :class:`Principal` of a :data:`TOKEN_BY_DIGEST` row, or ``None``.
 
     ``None`` covers unknown, revoked, expired and suspended-app tokens alike (RFC 6750 §3.1
-    ``invalid_token``). This is a read only; ``stale_last_used`` tells the caller to
-    :func:`touch` the token, at most once per ``last_used_resolution`` seconds, so steady
-    traffic costs one indexed read and no writes.
+    ``invalid_token``).
     """
-    now = utcnow()
-    # Core execution on the session's connection: no ORM machinery for a plain row read.
-    row = (
-        session.connection()
-        .execute(_TOKEN_BY_DIGEST, {"digest": keyring.digest(raw_token)})
-        .one_or_none()
-    )
     if row is None:
         return None
     token_id, account_id, scopes, app_id, kind, expires_at, last_used_at, app_status = row
-    if expires_at is not None and expires_at <= now:
-        return None
     if app_id is not None and app_status != "active":
         return None
-    stale = last_used_at is None or (now - last_used_at).total_seconds() >= last_used_resolution
-    return Principal(token_id, account_id, frozenset(scopes.split()), app_id, kind, stale)
-
-
-def touch(session: Session, token_id: int) -> None:
-    """Record that a token was used just now."""
-    session.execute(
-        update(AccessToken).where(AccessToken.id == token_id).values(last_used_at=utcnow())
+    principal = Principal(
+        token_id,
+        account_id,
+        frozenset(scopes.split()),
+        app_id,
+        kind,
+        timestamp(expires_at),
+        timestamp(last_used_at),
     )
+    return None if principal.expired(now) else principal
 
 
 def create_account_token(
@@ -146,6 +150,7 @@ def revoke(session: Session, token: AccessToken, *, actor: Actor, reason: str = 
     if token.revoked_at is not None:
         return
     token.revoked_at = utcnow()
+    generations.after_commit(session, generations.token_counter(token.digest))
     audit.record(
         session,
         "token.revoked",

@@ -82,21 +82,29 @@ def _presented(authorization: str | None, params: Mapping[str, str]) -> Presente
     raise InvalidClient("Client authentication is required")
 
 
-def authenticate(store: ClientStore, keyring: Keyring, credentials: PresentedCredentials) -> Client:
-    """Return the client whose valid secret matches, or raise ``invalid_client``.
+def failure(
+    client: Client | None, keyring: Keyring, credentials: PresentedCredentials
+) -> str | None:
+    """Why ``credentials`` do not authenticate ``client`` (``None`` when they do).
 
     Every candidate digest is compared in constant time, and an unknown client is compared
     against a dummy digest, so the answer's timing does not reveal which case applied.
     """
-    client = store.find_client(credentials.client_id)
     presented = keyring.digest(credentials.client_secret)
     candidates = client.secret_digests if client else (_UNKNOWN_CLIENT_DIGEST,)
     matched = False
     for digest in candidates:
         matched |= digests_equal(presented, digest)
-    if client is None or not matched:
-        store.record_auth_failure(
-            credentials.client_id, "unknown client" if client is None else "wrong secret"
-        )
+    if client is None:
+        return "unknown client"
+    return None if matched else "wrong secret"
+
+
+def authenticate(store: ClientStore, keyring: Keyring, credentials: PresentedCredentials) -> Client:
+    """Return the client whose valid secret matches, or raise ``invalid_client``."""
+    client = store.find_client(credentials.client_id)
+    reason = failure(client, keyring, credentials)
+    if reason is not None or client is None:
+        store.record_auth_failure(credentials.client_id, reason or "unknown client")
         raise InvalidClient()
     return client

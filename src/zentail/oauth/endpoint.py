@@ -5,7 +5,7 @@ revocation (RFC 7009 §2.1) and introspection (RFC 7662 §2.1).
     → client_auth.extract → before_authentication hook → client_auth.authenticate
 
 Framework-free: an endpoint takes an :class:`OAuthHttpRequest` and returns an
-:class:`EndpointResult`; :mod:`zentail.oauth.routes` adapts both to Starlette.
+:class:`EndpointResult`; :mod:`zentail.api.oauth_endpoints` adapts both to Starlette.
 """
 
 from __future__ import annotations
@@ -93,19 +93,26 @@ def parse_form(body: bytes) -> dict[str, str]:
     return {name: value for name, value in params.items() if value != ""}
 
 
+def client_request(
+    request: OAuthHttpRequest,
+) -> tuple[dict[str, str], client_auth.PresentedCredentials]:
+    """The shared first steps, before any storage is touched: return the form parameters
+    and the presented client credentials, or raise the :class:`OAuth2Error` that answers."""
+    require_post(request)
+    reject_query_parameters(request)
+    require_form_body(request)
+    params = parse_form(request.body)
+    return params, client_auth.extract(request.authorization, params)
+
+
 def authenticated_form(
     request: OAuthHttpRequest,
     clients: ClientStore,
     keyring: Keyring,
     before_authentication: BeforeAuthentication | None,
 ) -> tuple[dict[str, str], Client]:
-    """The shared first steps: return the form parameters and the authenticated client,
-    or raise the :class:`OAuth2Error` that answers the request."""
-    require_post(request)
-    reject_query_parameters(request)
-    require_form_body(request)
-    params = parse_form(request.body)
-    credentials = client_auth.extract(request.authorization, params)
+    """:func:`client_request`, then the client authenticated against ``clients``."""
+    params, credentials = client_request(request)
     if before_authentication is not None:
         before_authentication(credentials)
     return params, client_auth.authenticate(clients, keyring, credentials)

@@ -107,3 +107,17 @@ class SlowDown(OAuth2Error):
             "Too many failed attempts; retry later",
             headers={"Retry-After": str(max(1, retry_after))},
         )
+
+
+class TemporarilyUnavailable(OAuth2Error):
+    """The server cannot answer right now (its database is unreachable): 503 with
+    ``Retry-After``; the request may be retried as it is (RFC 6749 §4.1.2.1 names the code)."""
+
+    error = "temporarily_unavailable"
+    status_code = 503
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "The service is temporarily unavailable; retry later",
+            headers={"Retry-After": str(max(1, retry_after))},
+        )

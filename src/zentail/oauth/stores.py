@@ -37,15 +37,6 @@ class CodeGrant:
 
 
 @dataclass(frozen=True)
-class Redemption:
-    """The outcome of an atomic consume: ``grant`` is ``None`` for an unknown code (or one
-    issued to another client); ``first_use`` is False when the code was already consumed."""
-
-    grant: CodeGrant | None
-    first_use: bool
-
-
-@dataclass(frozen=True)
 class TokenRecord:
     """An access token as revocation (RFC 7009) and introspection (RFC 7662) see it.
 
@@ -71,23 +62,62 @@ class ClientStore(Protocol):
         ...
 
 
-class AuthorizationCodeStore(Protocol):
-    def consume_code(self, digest: str, app_id: int, now: dt.datetime) -> Redemption:
-        """Mark the code consumed if it is not yet, atomically (one winner under races)."""
-        ...
-
-    def revoke_tokens_issued_from(self, grant: CodeGrant) -> int:
-        """Replay response (RFC 6749 §4.1.2): revoke what the code produced; return the count."""
-        ...
-
-    def issue_token(self, grant: CodeGrant, token_digest: str) -> int:
-        """Store a new install token for the grant's installation, revoking its previous one."""
-        ...
-
-
 class TokenStore(Protocol):
     def find_token(self, digest: str, now: dt.datetime) -> TokenRecord | None: ...
 
     def revoke_token(self, token: TokenRecord, reason: str) -> None:
         """Revoke the token at once (idempotent) and audit it."""
+        ...
+
+
+@dataclass(frozen=True)
+class CodeRedemption:
+    """One attempt to redeem a code at the token endpoint (RFC 6749 §4.1.3)."""
+
+    code_digest: str
+    app_id: int
+    redirect_uri: str
+    token_digest: str
+    now: dt.datetime
+
+
+REDEEMED = "redeemed"
+UNKNOWN = "unknown"
+REPLAYED = "replayed"
+EXPIRED = "expired"
+UNINSTALLED = "uninstalled"
+REDIRECT_MISMATCH = "redirect_mismatch"
+
+
+@dataclass(frozen=True)
+class RedemptionResult:
+    """What :meth:`AsyncGrantStore.redeem` did. ``outcome`` is one of the constants above;
+    ``grant`` is set unless the code is unknown; ``token_id`` only when ``redeemed``."""
+
+    outcome: str
+    grant: CodeGrant | None = None
+    token_id: int | None = None
+    replaced: tuple[str, ...] = ()  # digests of the tokens a redemption replaced
+
+
+class AsyncGrantStore(Protocol):
+    """The token endpoint's storage, for code on the event loop."""
+
+    async def find_client(self, client_id: str) -> Client | None: ...
+
+    async def record_auth_failure(self, client_id: str, reason: str) -> None: ...
+
+    async def record_throttled(self, client_id: str, bucket: str) -> None: ...
+
+    async def redeem(self, attempt: CodeRedemption) -> RedemptionResult:
+        """In one atomic unit: mark the code consumed if it is not yet (exactly one winner
+        among concurrent attempts); then, only if this attempt consumed it, the code is
+        unexpired at ``now``, its installation is live and its redirect URI equals
+        ``redirect_uri`` exactly, store the token ``token_digest`` for the installation,
+        revoking the installation's previous token (one live token per installation), and
+        audit it. A code issued to another client is ``unknown``."""
+        ...
+
+    async def revoke_tokens_issued_from(self, grant: CodeGrant) -> int:
+        """Replay response (RFC 6749 §4.1.2): revoke what the code produced; return the count."""
         ...

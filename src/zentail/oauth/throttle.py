@@ -15,21 +15,18 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-from zentail.limits import Limiter
+from zentail.limits import Bucket, Limiter, Outcome
 from zentail.oauth.errors import SlowDown
 
 KEY_PREFIX = "client-auth:"
 
 
-@dataclass(frozen=True)
-class Bucket:
-    key: str
-    name: str
-    capacity: int
-
-
 class ClientAuthThrottle:
-    """Counts failed client authentications; refuses attempts while a bucket is full."""
+    """Counts failed client authentications; refuses attempts while a bucket is full.
+
+    The ``a``-prefixed methods are for the event loop, the others for worker threads. A check
+    also reads ``counters`` in the same round trip (the token endpoint's client cache uses it).
+    """
 
     def __init__(
         self, limiter: Limiter, *, max_failures: int, max_failures_per_address: int, window: int
@@ -44,30 +41,43 @@ class ClientAuthThrottle:
         if client_id:
             # Client IDs are attacker-chosen strings: bound the key's length.
             hashed = hashlib.sha256(client_id.encode()).hexdigest()[:32]
-            buckets.append(Bucket(f"{KEY_PREFIX}client:{hashed}", "client_id", self._per_client))
+            buckets.append(self._bucket(f"{KEY_PREFIX}client:{hashed}", self._per_client))
         if source_ip:
-            buckets.append(
-                Bucket(f"{KEY_PREFIX}address:{source_ip}", "source_address", self._per_address)
-            )
+            buckets.append(self._bucket(f"{KEY_PREFIX}address:{source_ip}", self._per_address))
         return buckets
 
-    def _acquire(self, bucket: Bucket, *, record: bool) -> tuple[bool, float]:
-        decision = self._limiter.acquire(
-            bucket.key, rate=bucket.capacity / self._window, burst=bucket.capacity, record=record
-        )
-        return decision.allowed, decision.retry_after
+    def _bucket(self, key: str, capacity: int) -> Bucket:
+        return Bucket(key, capacity / self._window, capacity)
+
+    @staticmethod
+    def _refusal(buckets: list[Bucket], outcome: Outcome) -> SlowDownRefusal | None:
+        for bucket, decision in zip(buckets, outcome.decisions, strict=True):
+            if not decision.allowed:
+                name = "client_id" if ":client:" in bucket.key else "source_address"
+                return SlowDownRefusal(name, math.ceil(decision.retry_after))
+        return None
+
+    async def acheck(
+        self, client_id: str | None, source_ip: str | None, counters: tuple[str, ...] = ()
+    ) -> tuple[SlowDownRefusal | None, Outcome]:
+        """The first full bucket for this attempt (``None`` when it may proceed), and the
+        limiter's outcome (with ``counters``)."""
+        buckets = self._buckets(client_id, source_ip)
+        outcome = await self._limiter.atake(buckets, counters=counters, record=False)
+        return self._refusal(buckets, outcome), outcome
+
+    async def arecord_failure(self, client_id: str | None, source_ip: str | None) -> None:
+        for bucket in self._buckets(client_id, source_ip):
+            await self._limiter.atake([bucket], record=True)
 
     def blocked_by(self, client_id: str | None, source_ip: str | None) -> SlowDownRefusal | None:
-        """The first full bucket for this attempt, or ``None`` when it may proceed."""
-        for bucket in self._buckets(client_id, source_ip):
-            allowed, retry_after = self._acquire(bucket, record=False)
-            if not allowed:
-                return SlowDownRefusal(bucket.name, math.ceil(retry_after))
-        return None
+        """:meth:`acheck` for worker threads."""
+        buckets = self._buckets(client_id, source_ip)
+        return self._refusal(buckets, self._limiter.take(buckets, record=False))
 
     def record_failure(self, client_id: str | None, source_ip: str | None) -> None:
         for bucket in self._buckets(client_id, source_ip):
-            self._acquire(bucket, record=True)
+            self._limiter.take([bucket], record=True)
 
 
 @dataclass(frozen=True)

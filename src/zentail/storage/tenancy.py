@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from zentail.storage.models import TenantOwned
@@ -39,3 +39,10 @@ class AccountScope:
         row.account_id = self.account_id
         self.session.add(row)
         return row
+
+
+def tenant_select(model: type[T], *columns: Any) -> Select[Any]:
+    """The account filter for a prebuilt statement (:mod:`zentail.storage.gateway`):
+    ``SELECT columns FROM model WHERE model.account_id = :account_id``. The statement cannot
+    run without the ``account_id`` parameter, which only an authenticated principal supplies."""
+    return select(*columns).where(model.account_id == bindparam("account_id"))

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from zentail.crypto import Keyring, new_access_token
+from zentail.oauth import stores
 from zentail.oauth.errors import InvalidGrant, InvalidRequest
-from zentail.oauth.stores import AuthorizationCodeStore, Client, CodeGrant
+from zentail.oauth.stores import AsyncGrantStore, Client, CodeGrant, CodeRedemption
 
 GRANT_TYPE = "authorization_code"
 CODE_PARAMETER_ALIASES = ("code", "authorization_code")
@@ -34,35 +35,35 @@ def code_parameter(params: Mapping[str, str]) -> str:
     return values.pop()
 
 
-def exchange(
+async def exchange(
     params: Mapping[str, str],
     client: Client,
-    store: AuthorizationCodeStore,
+    store: AsyncGrantStore,
     keyring: Keyring,
     now: dt.datetime,
 ) -> IssuedToken:
     """Redeem a code for an access token.
 
-    Steps: parse → consume atomically (a code issued to another client is not found) →
-    on replay revoke what the code produced (RFC 6749 §4.1.2, RFC 6819 §5.2.1.1) → check
-    expiry, installation and the exact redirect URI (§4.1.3) → issue the token. Every
-    refusal is ``invalid_grant`` with no hint which check failed.
+    Steps: parse → redeem atomically (consume the code, then, if it is unexpired, its
+    installation live and the redirect URI the exact one it was issued for, issue the token;
+    a code issued to another client is not found) → on replay revoke what the code produced
+    (RFC 6749 §4.1.2, RFC 6819 §5.2.1.1). Every refusal is ``invalid_grant`` with no hint
+    which check failed, but for the redirect URI (§4.1.3 names it).
     """
     code = code_parameter(params)
     redirect_uri = params.get("redirect_uri")
     if redirect_uri is None:
         raise InvalidRequest("Missing redirect_uri")
-    redemption = store.consume_code(keyring.digest(code), client.app_id, now)
-    grant = redemption.grant
-    if grant is None:
-        raise InvalidGrant("Invalid authorization code")
-    if not redemption.first_use:
-        store.revoke_tokens_issued_from(grant)
-        raise InvalidGrant("Invalid authorization code")
-    if grant.expires_at <= now or not grant.installed:
-        raise InvalidGrant("Invalid authorization code")
-    if redirect_uri != grant.redirect_uri:
-        raise InvalidGrant("redirect_uri does not match the registered redirect URI")
     access_token = new_access_token()
-    token_id = store.issue_token(grant, keyring.digest(access_token))
-    return IssuedToken(access_token, token_id, grant)
+    result = await store.redeem(
+        CodeRedemption(
+            keyring.digest(code), client.app_id, redirect_uri, keyring.digest(access_token), now
+        )
+    )
+    if result.outcome == stores.REPLAYED and result.grant is not None:
+        await store.revoke_tokens_issued_from(result.grant)
+    if result.outcome == stores.REDIRECT_MISMATCH:
+        raise InvalidGrant("redirect_uri does not match the registered redirect URI")
+    if result.outcome != stores.REDEEMED or result.grant is None or result.token_id is None:
+        raise InvalidGrant("Invalid authorization code")
+    return IssuedToken(access_token, result.token_id, result.grant)

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from zentail.domain import users
 from zentail.domain.actors import Actor
+from zentail.limits import Bucket
 from zentail.platform import Platform
 from zentail.web import pages
 from zentail.web.viewer import USER_KEY, log_out, platform_of, start_session
@@ -83,13 +84,12 @@ def login_attempt_allowed(platform: Platform, ip: str | None, *, record: bool) -
     ``login_lockout_seconds``, whatever the e-mail, so that one address cannot try passwords
     across many users (the per-user lockout alone would not stop that)."""
     settings = platform.settings
-    decision = platform.limiter.acquire(
+    bucket = Bucket(
         f"login-failures:address:{ip or 'unknown'}",
-        rate=settings.login_max_failures_per_address / settings.login_lockout_seconds,
-        burst=settings.login_max_failures_per_address,
-        record=record,
+        settings.login_max_failures_per_address / settings.login_lockout_seconds,
+        settings.login_max_failures_per_address,
     )
-    return decision.allowed
+    return platform.limiter.take([bucket], record=record).decisions[0].allowed
 
 
 def address_throttled(request: Request, next: str, email: str) -> Response:

@@ -1,9 +1,13 @@
-"""HTTP adapter for the authorization server's endpoints (Starlette).
+"""The authorization server's HTTP endpoints: Starlette adapters around the framework-free
+:mod:`zentail.oauth`.
 
-Each client-authenticated endpoint runs in one write unit of work with the client throttle
-wired in through ``before_authentication``; :class:`NoStoreMiddleware` guarantees the
-``no-store`` headers and the RFC 6749 error shape on every response of those paths, including
-the framework's own errors.
+``POST /v1/token`` runs on the event loop: the throttle check (one Redis round trip, which also
+vouches for cached clients), the client from :class:`~zentail.domain.grant_store.GrantStore`,
+and the redemption as one transaction of prebuilt statements. Revocation and introspection
+run in one ORM write unit of work in a worker thread, with the throttle wired in through
+``before_authentication``. :class:`NoStoreMiddleware` guarantees the ``no-store`` headers and
+the RFC 6749 error shape on every response of those paths, including the framework's own
+errors.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from zentail import generations
 from zentail.domain.actors import Actor
 from zentail.domain.authorization import SqlAuthorizationStore
+from zentail.domain.grant_store import CachedClient, GrantStore
 from zentail.oauth import introspection, metadata, revocation, token_endpoint
 from zentail.oauth.client_auth import PresentedCredentials
 from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, error_result, require_post
@@ -30,9 +36,11 @@ from zentail.oauth.errors import (
     OAuth2Error,
     RequestTooLarge,
     ServerError,
+    TemporarilyUnavailable,
 )
 from zentail.oauth.throttle import ClientAuthThrottle
 from zentail.platform import Platform
+from zentail.storage.errors import DatabaseUnavailable
 from zentail.storage.models import utcnow
 
 log = logging.getLogger("zentail.oauth")
@@ -107,7 +115,54 @@ def _run(
     return result
 
 
-def _route(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[JSONResponse]]:
+AsyncEndpoint = Callable[[OAuthHttpRequest, Platform, str | None], Awaitable[EndpointResult]]
+
+
+def _in_thread(endpoint: Endpoint) -> AsyncEndpoint:
+    async def run(
+        http_request: OAuthHttpRequest, platform: Platform, ip: str | None
+    ) -> EndpointResult:
+        return await run_in_threadpool(_run, platform, ip, endpoint, http_request)
+
+    return run
+
+
+_CLIENTS: dict[int, dict[str, CachedClient]] = {}  # per platform: the token endpoint's cache
+
+
+async def _token(
+    http_request: OAuthHttpRequest, platform: Platform, ip: str | None
+) -> EndpointResult:
+    """The token endpoint's steps on the event loop (see :mod:`zentail.oauth.token_endpoint`)."""
+    throttle = throttle_for(platform)
+    store = GrantStore(
+        platform, Actor(label="client", source_ip=ip), _CLIENTS.setdefault(id(platform), {})
+    )
+    presented: list[PresentedCredentials] = []
+
+    async def before_authentication(credentials: PresentedCredentials) -> None:
+        presented.append(credentials)
+        store.actor = Actor(label=f"client:{credentials.client_id[:64]}", source_ip=ip)
+        refusal, store.outcome = await throttle.acheck(
+            credentials.client_id, ip, counters=(generations.ALL,)
+        )
+        if refusal is not None:
+            await store.record_throttled(credentials.client_id, refusal.bucket)
+            raise refusal.error()
+
+    result = await token_endpoint.handle(
+        http_request,
+        store=store,
+        keyring=platform.keyring,
+        now=utcnow,
+        before_authentication=before_authentication,
+    )
+    if isinstance(result.error, InvalidClient):
+        await throttle.arecord_failure(presented[0].client_id if presented else None, ip)
+    return result
+
+
+def _route(endpoint: AsyncEndpoint, name: str) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def handler(request: Request) -> JSONResponse:
         platform: Platform = request.app.state.platform
         ip = source_ip(request)
@@ -117,7 +172,10 @@ def _route(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[JSONR
         except OAuth2Error as error:
             result = error_result(error, None)
         else:
-            result = await run_in_threadpool(_run, platform, ip, endpoint, http_request)
+            try:
+                result = await endpoint(http_request, platform, ip)
+            except DatabaseUnavailable as unavailable:
+                result = error_result(TemporarilyUnavailable(unavailable.retry_after), None)
         log.info(
             "%s request client_id=%s status=%s error=%s source_ip=%s",
             name,
@@ -130,22 +188,6 @@ def _route(endpoint: Endpoint, name: str) -> Callable[[Request], Awaitable[JSONR
 
     handler.__name__ = name
     return handler
-
-
-def _token(
-    http_request: OAuthHttpRequest,
-    store: SqlAuthorizationStore,
-    platform: Platform,
-    hook: Hook,
-) -> EndpointResult:
-    return token_endpoint.handle(
-        http_request,
-        clients=store,
-        codes=store,
-        keyring=platform.keyring,
-        now=utcnow,
-        before_authentication=hook,
-    )
 
 
 def _revoke(
@@ -228,7 +270,11 @@ ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 routes = [
     Route(metadata.TOKEN_PATH, _route(_token, "token"), methods=ANY_METHOD),
-    Route(metadata.REVOCATION_PATH, _route(_revoke, "revocation"), methods=ANY_METHOD),
-    Route(metadata.INTROSPECTION_PATH, _route(_introspect, "introspection"), methods=ANY_METHOD),
+    Route(metadata.REVOCATION_PATH, _route(_in_thread(_revoke), "revocation"), methods=ANY_METHOD),
+    Route(
+        metadata.INTROSPECTION_PATH,
+        _route(_in_thread(_introspect), "introspection"),
+        methods=ANY_METHOD,
+    ),
     Route(metadata.PATH, server_metadata, methods=["GET"]),
 ]

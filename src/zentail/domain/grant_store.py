@@ -1,0 +1,295 @@
+"""The token endpoint's storage on the request path (implements
+:class:`zentail.oauth.stores.AsyncGrantStore`).
+
+- Clients are read with one prebuilt statement and cached per process, stamped with the
+  generations the throttle's Redis round trip read (see :mod:`zentail.generations`): a secret
+  rotation, suspension or edit is seen by the very next request on every node.
+- Redemption is one transaction of prebuilt statements, written once as a sans-I/O script
+  (:func:`redeem_script`) that the SQLite writer thread and the asyncpg connection each drive.
+- The rare paths (audit of failures, replay revocation) reuse the ORM store in a worker thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Generator
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from starlette.concurrency import run_in_threadpool
+
+from zentail import generations
+from zentail.domain.actors import Actor
+from zentail.domain.authorization import SqlAuthorizationStore
+from zentail.limits import Outcome
+from zentail.oauth import stores
+from zentail.oauth.stores import Client, CodeGrant, CodeRedemption, RedemptionResult
+from zentail.platform import Platform
+from zentail.storage.gateway import Row, SqliteTransaction, Statement, timestamp
+from zentail.storage.models import (
+    AccessToken,
+    App,
+    AppSecret,
+    AuditEvent,
+    AuthorizationCode,
+    Installation,
+)
+
+CLIENT_BY_ID = Statement.build(
+    select(
+        App.id, App.client_id, App.redirect_uri, App.status, AppSecret.digest, AppSecret.expires_at
+    )
+    .outerjoin(AppSecret, AppSecret.app_id == App.id)
+    .where(App.client_id == bindparam("client_id"))
+)
+CONSUME = Statement.build(
+    update(AuthorizationCode)
+    .where(
+        AuthorizationCode.digest == bindparam("code_digest"),
+        AuthorizationCode.app_id == bindparam("app_id"),
+        AuthorizationCode.consumed_at.is_(None),
+    )
+    .values(consumed_at=bindparam("now"))
+    .returning(
+        AuthorizationCode.id,
+        AuthorizationCode.account_id,
+        AuthorizationCode.installation_id,
+        AuthorizationCode.redirect_uri,
+        AuthorizationCode.scopes,
+        AuthorizationCode.expires_at,
+        select(Installation.uninstalled_at)
+        .where(Installation.id == AuthorizationCode.installation_id)
+        .scalar_subquery(),
+    )
+)
+CONSUMED_CODE = Statement.build(
+    select(
+        AuthorizationCode.id,
+        AuthorizationCode.account_id,
+        AuthorizationCode.installation_id,
+        AuthorizationCode.redirect_uri,
+        AuthorizationCode.scopes,
+        AuthorizationCode.expires_at,
+        Installation.uninstalled_at,
+    )
+    .join(Installation, Installation.id == AuthorizationCode.installation_id)
+    .where(
+        AuthorizationCode.digest == bindparam("code_digest"),
+        AuthorizationCode.app_id == bindparam("app_id"),
+    )
+)
+REVOKE_LIVE = Statement.build(
+    update(AccessToken)
+    .where(
+        AccessToken.installation_id == bindparam("installation_id"),
+        AccessToken.revoked_at.is_(None),
+    )
+    .values(revoked_at=bindparam("now"))
+    .returning(AccessToken.id, AccessToken.digest)
+)
+INSERT_TOKEN = Statement.build(
+    insert(AccessToken)
+    .values(
+        digest=bindparam("token_digest"),
+        kind="install",
+        account_id=bindparam("account_id"),
+        app_id=bindparam("app_id"),
+        installation_id=bindparam("installation_id"),
+        code_id=bindparam("code_id"),
+        scopes=bindparam("scopes"),
+        created_at=bindparam("now"),
+    )
+    .returning(AccessToken.id)
+)
+INSERT_AUDIT = Statement.build(
+    insert(AuditEvent).values(
+        at=bindparam("now"),
+        event="token.issued",
+        actor=bindparam("actor"),
+        account_id=bindparam("account_id"),
+        app_id=bindparam("app_id"),
+        source_ip=bindparam("source_ip"),
+        detail=bindparam("detail"),
+    )
+)
+
+Script = Generator[tuple[Statement, dict[str, Any]], list[Row], RedemptionResult]
+
+
+def _grant(row: Row, app_id: int) -> CodeGrant:
+    code_id, account_id, installation_id, redirect_uri, scopes, expires_at, uninstalled = row
+    expires = timestamp(expires_at)
+    assert expires is not None
+    return CodeGrant(
+        code_id, app_id, account_id, installation_id, redirect_uri, scopes, expires, not uninstalled
+    )
+
+
+def redeem_script(attempt: CodeRedemption, actor: Actor) -> Script:
+    """The statements of one redemption (the contract is
+    :meth:`zentail.oauth.stores.AsyncGrantStore.redeem`). Yields each statement, receives its
+    rows; returns the result, with the replaced tokens' digests in ``replaced``."""
+    key = {"code_digest": attempt.code_digest, "app_id": attempt.app_id}
+    rows = yield CONSUME, {**key, "now": attempt.now}
+    if not rows:
+        rows = yield CONSUMED_CODE, key
+        if not rows:
+            return RedemptionResult(stores.UNKNOWN)
+        return RedemptionResult(stores.REPLAYED, _grant(rows[0], attempt.app_id))
+    grant = _grant(rows[0], attempt.app_id)
+    if grant.expires_at <= attempt.now:
+        return RedemptionResult(stores.EXPIRED, grant)
+    if not grant.installed:
+        return RedemptionResult(stores.UNINSTALLED, grant)
+    if attempt.redirect_uri != grant.redirect_uri:
+        return RedemptionResult(stores.REDIRECT_MISMATCH, grant)
+    replaced = yield REVOKE_LIVE, {"installation_id": grant.installation_id, "now": attempt.now}
+    (token_id,), *_ = yield (
+        INSERT_TOKEN,
+        {
+            "token_digest": attempt.token_digest,
+            "account_id": grant.account_id,
+            "app_id": grant.app_id,
+            "installation_id": grant.installation_id,
+            "code_id": grant.code_id,
+            "scopes": grant.scopes,
+            "now": attempt.now,
+        },
+    )
+    detail: dict[str, Any] = {"token_id": token_id, "kind": "install"}
+    if replaced:
+        detail["replaced_token_ids"] = [row[0] for row in replaced]
+    yield (
+        INSERT_AUDIT,
+        {
+            "now": attempt.now,
+            "actor": actor.label,
+            "account_id": grant.account_id,
+            "app_id": grant.app_id,
+            "source_ip": actor.source_ip,
+            "detail": json.dumps(detail),
+        },
+    )
+    return RedemptionResult(stores.REDEEMED, grant, token_id, tuple(row[1] for row in replaced))
+
+
+def run_sqlite(tx: SqliteTransaction, script: Script) -> RedemptionResult:
+    try:
+        statement, params = next(script)
+        while True:
+            statement, params = script.send(tx.execute(statement, params))
+    except StopIteration as stop:
+        result: RedemptionResult = stop.value
+        return result
+
+
+async def run_postgres(tx: Any, script: Script) -> RedemptionResult:
+    try:
+        statement, params = next(script)
+        while True:
+            statement, params = script.send(await tx.execute(statement, params))
+    except StopIteration as stop:
+        result: RedemptionResult = stop.value
+        return result
+
+
+class CachedClient:
+    def __init__(self, rows: list[Row], stamp: tuple[bytes | None, ...]) -> None:
+        self.rows = rows
+        self.stamp = stamp
+        self.filled_at = time.monotonic()
+
+    def client(self, now: dt.datetime) -> Client:
+        app_id, client_id, redirect_uri, status, *_ = self.rows[0]
+        digests = tuple(
+            row[4]
+            for row in self.rows
+            if row[4] is not None and ((expires := timestamp(row[5])) is None or expires > now)
+        )
+        return Client(app_id, client_id, redirect_uri, status == "active", digests)
+
+
+class GrantStore:
+    """One token request's view of storage. ``outcome`` is the throttle's Redis answer,
+    which vouches for cached clients."""
+
+    def __init__(self, platform: Platform, actor: Actor, clients: dict[str, CachedClient]) -> None:
+        self.platform = platform
+        self.actor = actor
+        self.outcome: Outcome | None = None
+        self._clients = clients
+
+    async def find_client(self, client_id: str) -> Client | None:
+        now = dt.datetime.now(dt.UTC)
+        outcome = self.outcome
+        cached = self._clients.get(client_id)
+        max_age = self.platform.settings.credential_cache_seconds
+        if (
+            cached is not None
+            and outcome is not None
+            and outcome.shared
+            and cached.stamp == outcome.counters
+            and time.monotonic() - cached.filled_at < max_age
+        ):
+            return cached.client(now)
+        rows = await self.platform.gateway.fetch_all(CLIENT_BY_ID, {"client_id": client_id})
+        if not rows:
+            self._clients.pop(client_id, None)
+            return None
+        fresh = CachedClient(rows, outcome.counters if outcome else ())
+        if outcome is not None and outcome.shared and max_age > 0:
+            if len(self._clients) > 10_000:
+                self._clients.clear()
+            self._clients[client_id] = fresh
+        return fresh.client(now)
+
+    async def redeem(self, attempt: CodeRedemption) -> RedemptionResult:
+        gateway = self.platform.gateway
+        result: RedemptionResult
+        if gateway.dialect == "sqlite":
+            result = await gateway.write(  # type: ignore[union-attr]
+                lambda tx: run_sqlite(tx, redeem_script(attempt, self.actor))
+            )
+        else:
+            result = await self._redeem_postgres(attempt)
+        if result.replaced:
+            await self.platform.limiter.aincrement(
+                [generations.token_counter(d) for d in result.replaced]
+            )
+        return result
+
+    async def _redeem_postgres(self, attempt: CodeRedemption) -> RedemptionResult:
+        import asyncpg
+
+        gateway = self.platform.gateway
+        for attempt_number in range(5):
+            try:
+                result: RedemptionResult = await gateway.transaction(  # type: ignore[union-attr]
+                    lambda tx: run_postgres(tx, redeem_script(attempt, self.actor))
+                )
+                return result
+            except asyncpg.UniqueViolationError:
+                # Another exchange for the same installation committed its token between our
+                # revocation of the live one and our insert: run again, replacing it.
+                if attempt_number == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _with_orm(self, name: str, *args: Any) -> Any:
+        def work() -> Any:
+            with self.platform.db.session(write=True) as session:
+                return getattr(SqlAuthorizationStore(session, self.actor), name)(*args)
+
+        return await run_in_threadpool(work)
+
+    async def record_auth_failure(self, client_id: str, reason: str) -> None:
+        await self._with_orm("record_auth_failure", client_id, reason)
+
+    async def record_throttled(self, client_id: str, bucket: str) -> None:
+        await self._with_orm("record_throttled", client_id, bucket)
+
+    async def revoke_tokens_issued_from(self, grant: CodeGrant) -> int:
+        count: int = await self._with_orm("revoke_tokens_issued_from", grant)
+        return count

@@ -1,0 +1,58 @@
+"""Resolved access tokens, cached per process and trusted only while their generations hold.
+
+An entry is stamped with the epoch and the two counters (:mod:`zentail.generations`) that the
+request's Redis round trip read *before* the database read that filled it. A later request
+uses the entry only if its own round trip read the same three values: any revocation,
+replacement, uninstall or suspension committed after the fill has moved one of them, so it is
+refused on the very next request, on every worker and node. With no Redis answer (not
+configured, or unreachable) nothing is cached and every request reads the database.
+``max_age`` bounds an entry's life in any case.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from zentail.domain.tokens import Principal
+from zentail.limits import Outcome
+
+MAX_ENTRIES = 50_000
+
+
+@dataclass(frozen=True)
+class _Entry:
+    principal: Principal
+    stamp: tuple[bytes | None, ...]
+    filled_at: float
+
+
+class PrincipalCache:
+    def __init__(self, *, max_age: float) -> None:
+        self._entries: dict[str, _Entry] = {}
+        self._max_age = max_age
+
+    def get(self, digest: str, outcome: Outcome) -> Principal | None:
+        """The cached principal, if ``outcome``'s counters still vouch for it."""
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if (
+            outcome.shared
+            and entry.stamp == outcome.counters
+            and time.monotonic() - entry.filled_at < self._max_age
+        ):
+            return entry.principal
+        del self._entries[digest]
+        return None
+
+    def put(self, digest: str, principal: Principal, outcome: Outcome) -> None:
+        """Remember ``principal``, read from the database after ``outcome`` was read."""
+        if not outcome.shared or self._max_age <= 0:
+            return
+        if len(self._entries) >= MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[digest] = _Entry(principal, outcome.counters, time.monotonic())
+
+    def forget(self, digest: str) -> None:
+        self._entries.pop(digest, None)

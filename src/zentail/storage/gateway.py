@@ -1,0 +1,319 @@
+"""The request path's database access: prebuilt statements, executed without the ORM and
+without blocking the event loop. See docs/decisions/0030-the-request-path.md.
+
+- :class:`Statement` is SQL built once, at import, from SQLAlchemy Core (so table and column
+  names have one source), compiled for SQLite and for PostgreSQL.
+- :class:`SqliteGateway` reads on the caller's thread through a per-thread connection: in WAL
+  mode a reader never waits for a lock, and one indexed read costs less than a hand-off to a
+  thread. Writes run on one writer thread per process, each transaction behind an exclusive
+  file lock that every zentail process takes before SQLite's own (``BEGIN IMMEDIATE``), so
+  concurrent writers queue in the kernel instead of in SQLite's sleeping busy handler.
+- :class:`PostgresGateway` runs everything on an asyncpg pool; asyncpg prepares each
+  statement once per connection.
+
+Either raises :class:`~zentail.storage.errors.DatabaseUnavailable` when the database cannot
+be reached, which the edges answer with 503 and ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+from sqlalchemy.engine import make_url
+from sqlalchemy.sql import ClauseElement
+
+from zentail.storage.database import sqlite_write_lock
+from zentail.storage.errors import DatabaseUnavailable
+
+T = TypeVar("T")
+Row = tuple[Any, ...]
+
+_SQLITE = sqlite_dialect.dialect(paramstyle="qmark")
+_POSTGRESQL = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
+SQLITE_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores UTCDateTime on SQLite
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement, compiled for both databases, with its parameters' order and defaults."""
+
+    sqlite: str
+    postgresql: str
+    sqlite_params: tuple[str, ...]
+    postgresql_params: tuple[str, ...]
+    defaults: Mapping[str, Any]
+
+    @classmethod
+    def build(cls, statement: ClauseElement) -> Statement:
+        lite: Any = statement.compile(dialect=_SQLITE)
+        pg: Any = statement.compile(dialect=_POSTGRESQL)
+        defaults = {name: bind.value for name, bind in lite.binds.items() if not bind.required}
+        return cls(
+            lite.string,
+            pg.string,
+            tuple(lite.positiontup or ()),
+            tuple(pg.positiontup or ()),
+            defaults,
+        )
+
+    @classmethod
+    def text(cls, sqlite: str, postgresql: str, params: Sequence[str]) -> Statement:
+        """A statement Core cannot express on both databases, written out for each."""
+        return cls(sqlite, postgresql, tuple(params), tuple(params), {})
+
+
+def sqlite_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime(SQLITE_TIMESTAMP)
+    return value
+
+
+def timestamp(value: Any) -> dt.datetime | None:
+    """A timestamp column as an aware UTC datetime, whichever driver read it."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    result: dt.datetime = value
+    return result.replace(tzinfo=dt.UTC) if result.tzinfo is None else result
+
+
+class SqliteWork(Protocol):
+    """A write unit run on the SQLite writer thread, inside ``BEGIN IMMEDIATE``."""
+
+    def __call__(self, tx: SqliteTransaction) -> Any: ...
+
+
+class SqliteTransaction:
+    """What a write unit on SQLite may do: execute prebuilt statements."""
+
+    def __init__(self, connection: sqlite3.Connection, counter: StatementCounter) -> None:
+        self._connection = connection
+        self._counter = counter
+
+    def execute(self, statement: Statement, params: Mapping[str, Any]) -> list[Row]:
+        self._counter.count += 1
+        values = [sqlite_value(_param(statement, params, n)) for n in statement.sqlite_params]
+        return self._connection.execute(statement.sqlite, values).fetchall()
+
+
+class StatementCounter:
+    """Statements sent to the database by this process's gateway (for bench/)."""
+
+    count = 0
+
+
+def _param(statement: Statement, params: Mapping[str, Any], name: str) -> Any:
+    return params[name] if name in params else statement.defaults[name]
+
+
+def _connect_sqlite(path: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    return connection
+
+
+class SqliteGateway:
+    dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.counter = StatementCounter()
+        self._readers = threading.local()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zentail-sqlite-writer")
+        self._write_connection: sqlite3.Connection | None = None
+
+    def _reader(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._readers, "connection", None)
+        if connection is None:
+            connection = _connect_sqlite(self.path)
+            # A reader in WAL mode waits for nothing but a checkpoint's brief wal-index lock.
+            connection.execute("PRAGMA busy_timeout=200")
+            self._readers.connection = connection
+        return connection
+
+    async def fetch_all(self, statement: Statement, params: Mapping[str, Any]) -> list[Row]:
+        self.counter.count += 1
+        values = [sqlite_value(_param(statement, params, n)) for n in statement.sqlite_params]
+        try:
+            return self._reader().execute(statement.sqlite, values).fetchall()
+        except sqlite3.OperationalError as error:
+            raise DatabaseUnavailable(str(error)) from error
+
+    async def fetch_one(self, statement: Statement, params: Mapping[str, Any]) -> Row | None:
+        rows = await self.fetch_all(statement, params)
+        return rows[0] if rows else None
+
+    def _run_write(self, work: SqliteWork) -> Any:
+        if self._write_connection is None:
+            self._write_connection = _connect_sqlite(self.path)
+            self._write_connection.execute("PRAGMA busy_timeout=30000")
+        connection = self._write_connection
+        with sqlite_write_lock(self.path):
+            self.counter.count += 1
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(SqliteTransaction(connection, self.counter))
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            self.counter.count += 1
+            connection.execute("COMMIT")
+        return result
+
+    async def write(self, work: SqliteWork) -> Any:
+        """Run ``work`` in one write transaction on the writer thread."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._writer, self._run_write, work
+            )
+        except sqlite3.OperationalError as error:
+            raise DatabaseUnavailable(str(error)) from error
+
+    async def aclose(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        if self._write_connection is not None:
+            self._write_connection.close()
+
+
+PG_UNAVAILABLE: tuple[type[BaseException], ...] = (OSError, asyncio.TimeoutError)
+
+
+def _pg_unavailable() -> tuple[type[BaseException], ...]:
+    import asyncpg
+
+    return (
+        *PG_UNAVAILABLE,
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,
+        asyncpg.CannotConnectNowError,
+        asyncpg.AdminShutdownError,
+    )
+
+
+class PostgresGateway:
+    dialect = "postgresql"
+
+    def __init__(self, url: str, *, pool_size: int = 10, timeout: float = 5.0) -> None:
+        parsed = make_url(url).set(drivername="postgresql")
+        self.dsn = parsed.render_as_string(hide_password=False)
+        self.counter = StatementCounter()
+        self._pool_size = pool_size
+        self._timeout = timeout
+        self._pools: dict[asyncio.AbstractEventLoop, Any] = {}
+        self._pool_lock = asyncio.Lock
+        self._unavailable = _pg_unavailable()
+
+    async def _pool(self) -> Any:
+        # A pool per event loop: asyncpg connections belong to the loop that opened them.
+        import asyncpg
+
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None:
+            self._forget_closed_loops()
+            pool = asyncpg.create_pool(
+                self.dsn,
+                min_size=0,
+                max_size=self._pool_size,
+                command_timeout=self._timeout,
+                timeout=self._timeout,
+                max_inactive_connection_lifetime=60,
+            )
+            self._pools[loop] = pool
+            try:
+                await pool
+            except BaseException:
+                del self._pools[loop]
+                raise
+        elif not getattr(pool, "_initialized", True):
+            await pool
+        return pool
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> Any:
+        try:
+            pool = await self._pool()
+            async with pool.acquire(timeout=self._timeout) as connection:
+                yield connection
+        except self._unavailable as error:
+            raise DatabaseUnavailable(type(error).__name__) from error
+
+    @property
+    def in_use(self) -> int:
+        """Connections checked out of this process's pools right now."""
+        return sum(p.get_size() - p.get_idle_size() for p in self._pools.values())
+
+    async def fetch_all(self, statement: Statement, params: Mapping[str, Any]) -> list[Row]:
+        self.counter.count += 1
+        values = [_param(statement, params, n) for n in statement.postgresql_params]
+        async with self._connection() as connection:
+            records = await connection.fetch(statement.postgresql, *values)
+        return [tuple(record) for record in records]
+
+    async def fetch_one(self, statement: Statement, params: Mapping[str, Any]) -> Row | None:
+        rows = await self.fetch_all(statement, params)
+        return rows[0] if rows else None
+
+    async def transaction(self, work: Callable[[PostgresTransaction], Awaitable[T]]) -> T:
+        """Run ``work`` in one transaction (READ COMMITTED)."""
+        async with self._connection() as connection:
+            self.counter.count += 2  # BEGIN, COMMIT
+            async with connection.transaction():
+                return await work(PostgresTransaction(connection, self.counter))
+
+    async def aclose(self) -> None:
+        """Close the running loop's pool (a server's shutdown, a test client's exit)."""
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool.close()
+        self._forget_closed_loops()
+
+    def _forget_closed_loops(self) -> None:
+        # A pool whose loop has closed is unusable and holds nothing worth closing.
+        self._pools = {loop: p for loop, p in self._pools.items() if not loop.is_closed()}
+
+    def close(self) -> None:
+        self._forget_closed_loops()
+        for pool in self._pools.values():
+            pool.terminate()
+        self._pools = {}
+
+
+class PostgresTransaction:
+    def __init__(self, connection: Any, counter: StatementCounter) -> None:
+        self._connection = connection
+        self._counter = counter
+
+    async def execute(self, statement: Statement, params: Mapping[str, Any]) -> list[Row]:
+        self._counter.count += 1
+        values = [_param(statement, params, n) for n in statement.postgresql_params]
+        records = await self._connection.fetch(statement.postgresql, *values)
+        return [tuple(record) for record in records]
+
+
+Gateway = SqliteGateway | PostgresGateway
+
+
+def create_gateway(url: str) -> Gateway:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ValueError("the SQLite database must be a file (WAL mode needs one)")
+        return SqliteGateway(parsed.database)
+    return PostgresGateway(url)
