@@ -104,6 +104,7 @@ def settings(database_url: str, redis_url: str | None) -> Settings:
         issuer="http://testserver",
         redis_url=redis_url,
         redis_prefix=f"zentail-test:{worker_name()}:{uuid.uuid4().hex[:8]}:",
+        purge_interval=0,  # tests that purge do it themselves, or start their own app
     )
 
 

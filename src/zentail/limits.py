@@ -28,6 +28,7 @@ from typing import Any
 
 import redis
 
+from zentail.observability import metrics
 from zentail.redis_pipe import PipelinedRedis, RedisReplyError, RedisUnavailable
 
 log = logging.getLogger("zentail.limits")
@@ -312,6 +313,7 @@ class Limiter:
     def _fallback(self, buckets: Sequence[Bucket], *, record: bool) -> Outcome:
         if self.redis_url is not None:
             self.fallbacks += 1
+            metrics.record_redis_fallback()
         return Outcome(self._memory.take(buckets, record=record), (), shared=False)
 
     async def aclose(self) -> None:

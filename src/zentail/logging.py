@@ -1,17 +1,27 @@
 """Logging for ``zentail serve``: one configuration for the app and uvicorn, every line
-passing through :class:`CredentialRedactingFilter`.
+passing through :class:`CredentialRedactingFilter`, as plain text or one JSON object per
+line (``ZENTAIL_LOG_FORMAT``).
 
 Codes, tokens and secrets never reach a log (checklist item 50). The application never logs
 them; the one place a client can make the server print one is the access log's request line,
-which includes the query string. So the access log shows no query string at all for the
-authorization server's endpoints (``POST /v1/token?client_secret=…`` is refused, but would
-otherwise be logged), and elsewhere the values of credential-named parameters are masked.
+which includes the path and the query string. So the access log shows no query string at
+all for the authorization server's endpoints (``POST /v1/token?client_secret=…`` is refused,
+but would otherwise be logged); elsewhere the values of credential-named parameters are
+masked, and so is every credential-shaped value in the path or the query (a token or code
+pasted into a URL: ``ztk_…``, ``ztc_…``, long hex or base64url runs), whatever its name.
+
+The access line is written by :mod:`zentail.observability.middleware` (logger
+``zentail.access``), which knows the status, the duration and the request id; uvicorn's own
+access log is switched off so that each request is logged exactly once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
-from typing import Any
+import re
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
 OAUTH_PATHS = frozenset({"/v1/token", "/v1/revoke", "/v1/introspect"})
@@ -29,24 +39,39 @@ CREDENTIAL_PARAMETERS = frozenset(
 )
 MASK = "[redacted]"
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+LogFormat = Literal["plain", "json"]
 _ACCESS_LOGGER = "uvicorn.access"
 _TARGET_ARG = 2  # uvicorn.access args: (client_addr, method, full_path, http_version, status)
+# What a credential looks like: this server's token and code prefixes, or a long run of hex
+# or base64url characters (a secret, a digest, a JWT segment). Client IDs (20 hex digits)
+# and ordinary ids, SKUs and words stay readable.
+CREDENTIAL_SHAPE = re.compile(r"zt[kc]_[A-Za-z0-9_\-]*|[A-Za-z0-9_\-]{32,}")
+
+
+def redact_value(value: str) -> str:
+    """``value`` with every credential-shaped run replaced by the mask."""
+    return CREDENTIAL_SHAPE.sub(MASK, value)
 
 
 def redact_target(target: str) -> str:
-    """The request target as it may be logged."""
+    """The request target (path and query) as it may be logged."""
     path, question_mark, query = target.partition("?")
+    path = redact_value(path)
     if not question_mark:
-        return target
+        return path
     if path in OAUTH_PATHS:
         return f"{path}?{MASK}"
     pairs = parse_qsl(query, keep_blank_values=True)
-    masked = [(k, MASK if k.lower() in CREDENTIAL_PARAMETERS else v) for k, v in pairs]
+    masked = [
+        (redact_value(k), MASK if k.lower() in CREDENTIAL_PARAMETERS else redact_value(v))
+        for k, v in pairs
+    ]
     return f"{path}?{urlencode(masked, safe='[]')}"
 
 
 class CredentialRedactingFilter(logging.Filter):
-    """Rewrites uvicorn's access-log request target with :func:`redact_target`."""
+    """Rewrites an access-log request target with :func:`redact_target` (uvicorn's, should
+    it be switched on)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name == _ACCESS_LOGGER and isinstance(record.args, tuple):
@@ -58,7 +83,37 @@ class CredentialRedactingFilter(logging.Filter):
         return True
 
 
-def logging_config(level: str = "INFO") -> dict[str, Any]:
+# Attributes a record carries on every line; anything else passed through ``extra=`` (the
+# access line's method, path, status, ...) becomes a field of the JSON object.
+_STANDARD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",  # uvicorn's copy of msg with terminal colours
+}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ``ts`` (UTC, ISO 8601), ``level``, ``logger``, ``msg``,
+    the fields given through ``extra=``, and ``exc`` when an exception is attached."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
+                line[key] = value
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+def logging_config(level: str = "INFO", log_format: LogFormat = "plain") -> dict[str, Any]:
     """A :func:`logging.config.dictConfig` mapping for the app and uvicorn alike.
 
     Handed to ``uvicorn.run(log_config=…)``, so every worker process applies it too.
@@ -67,11 +122,14 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"redact": {"()": f"{__name__}.CredentialRedactingFilter"}},
-        "formatters": {"plain": {"format": FORMAT}},
+        "formatters": {
+            "plain": {"format": FORMAT},
+            "json": {"()": f"{__name__}.JsonFormatter"},
+        },
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
-                "formatter": "plain",
+                "formatter": log_format,
                 "filters": ["redact"],
                 "stream": "ext://sys.stderr",
             }

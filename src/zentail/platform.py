@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from zentail.crypto import Keyring
 from zentail.limits import Limiter
+from zentail.observability import metrics
 from zentail.principal_cache import PrincipalCache
 from zentail.settings import Settings
 from zentail.storage.database import Database
@@ -27,6 +28,7 @@ class Platform:
             timeout=settings.redis_timeout,
         )
         self.db = Database(settings.database_url, after_commit=self.limiter.increment)
+        metrics.track_pool(self.db.engine)
         self.keyring = Keyring(settings.secret_key)
         self.principals = PrincipalCache(max_age=settings.credential_cache_seconds)
         self._gateway: Gateway | None = None

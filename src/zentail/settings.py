@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     token_last_used_resolution: int = Field(default=60, ge=0)
     purge_batch_size: int = Field(default=1000, ge=1)
     purge_retention: int = Field(default=7 * 24 * 3600, ge=0)
+    purge_interval: int = Field(default=3600, ge=0)
+
+    log_format: Literal["plain", "json"] = "plain"
+    metrics_token: str | None = Field(default=None, repr=False)
 
     webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
     webhook_give_up_seconds: int = Field(default=24 * 3600, ge=1)

@@ -28,6 +28,7 @@ from zentail.api.rate_limit import RATE_LIMIT_STATE, rate_limit_headers
 from zentail.domain import tokens
 from zentail.domain.tokens import Principal
 from zentail.limits import Bucket, Decision, retry_after_header
+from zentail.observability import metrics
 from zentail.platform import Platform
 from zentail.principal_cache import PrincipalCache
 from zentail.storage.models import utcnow
@@ -106,6 +107,7 @@ async def authenticate(platform: Platform, header: str | None, scope_name: str) 
         cache.put(digest, principal, outcome)
     decision = outcome.decisions[0]
     if not decision.allowed:
+        metrics.record_rate_limited("api")
         raise ApiError(
             429,
             f"Rate limit exceeded: {settings.api_rate_per_second:g} requests per second "

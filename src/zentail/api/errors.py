@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -21,6 +22,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from zentail.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from zentail.storage.availability import UNAVAILABLE_ERRORS
+from zentail.storage.errors import DatabaseUnavailable
+
+log = logging.getLogger("zentail.api")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 API_PREFIXES = ("/v1/", "/.well-known/")
@@ -50,6 +55,7 @@ RESPONSE_DESCRIPTIONS = {
     404: "No such object in the token's account",
     409: "The request contradicts the object's current state",
     429: "Rate limit exceeded; retry after `Retry-After` seconds",
+    503: "The database is briefly unavailable; retry after `Retry-After` seconds",
 }
 
 
@@ -153,8 +159,21 @@ async def handle_http_exception(request: Request, error: Exception) -> Response:
     return problem(error.status_code, str(error.detail), headers=error.headers)
 
 
+async def handle_database_unavailable(request: Request, error: Exception) -> Response:
+    """503 with ``Retry-After`` (RFC 9110 §15.6.4, §10.2.3): nothing was committed, the
+    request may be sent again as it is. One warning line, no traceback per request."""
+    log.warning("database unavailable on %s: %s", request.url.path, type(error).__name__)
+    return problem(
+        503,
+        "The database is briefly unavailable; retry the request",
+        headers={"Retry-After": str(DatabaseUnavailable.retry_after)},
+    )
+
+
 def install_handlers(app: FastAPI) -> None:
     """Register the API's handlers. The web package wraps them to render HTML for pages."""
+    for unavailable in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(unavailable, handle_database_unavailable)
     app.add_exception_handler(ApiError, handle_api_error)
     app.add_exception_handler(DomainError, handle_domain_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

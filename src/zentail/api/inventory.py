@@ -17,7 +17,7 @@ from zentail.storage.models import InventoryLevel, Product
 router = APIRouter(
     prefix="/v1/inventory",
     tags=["Inventory"],
-    responses=problem_responses(400, 401, 403, 429),
+    responses=problem_responses(400, 401, 403, 429, 503),
 )
 
 QUANTITY_FIELDS = ("quantity", "delta_quantity", "onhand_quantity")
@@ -137,10 +137,17 @@ def list_inventory(
     ctx: Annotated[ApiContext, require_scope("inventory:read")],
     lastUpdatedTs: Annotated[  # noqa: N803
         str | None,
-        Query(description="SKUs whose inventory changed at or after this time (inclusive)"),
+        Query(
+            json_schema_extra=query.TIMESTAMP_FORMAT,
+            description="SKUs whose inventory changed at or after this time (inclusive)",
+        ),
     ] = None,
     lastUpdateTs: Annotated[  # noqa: N803
-        str | None, Query(description="Another spelling of lastUpdatedTs")
+        str | None,
+        Query(
+            json_schema_extra=query.TIMESTAMP_FORMAT,
+            description="Another spelling of lastUpdatedTs",
+        ),
     ] = None,
     skus: Annotated[
         str | None,

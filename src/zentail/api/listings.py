@@ -21,7 +21,7 @@ from zentail.storage.models import Listing, Product
 router = APIRouter(
     prefix="/v1/listing",
     tags=["Listings"],
-    responses=problem_responses(400, 401, 403, 429),
+    responses=problem_responses(400, 401, 403, 429, 503),
 )
 
 
@@ -92,10 +92,16 @@ def list_listings(
     ctx: Annotated[ApiContext, require_scope("listing:read")],
     lastUpdateTs: Annotated[  # noqa: N803
         str | None,
-        Query(description="Listings updated at or after this time (inclusive; see docs/api.md)"),
+        Query(
+            json_schema_extra=query.TIMESTAMP_FORMAT,
+            description="Listings updated at or after this time (inclusive; see docs/api.md)",
+        ),
     ] = None,
     lastUpdatedTs: Annotated[  # noqa: N803
-        str | None, Query(description="Another spelling of lastUpdateTs")
+        str | None,
+        Query(
+            json_schema_extra=query.TIMESTAMP_FORMAT, description="Another spelling of lastUpdateTs"
+        ),
     ] = None,
     skus: Annotated[
         str | None,

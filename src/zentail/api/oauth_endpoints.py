@@ -39,6 +39,7 @@ from zentail.oauth.errors import (
     TemporarilyUnavailable,
 )
 from zentail.oauth.throttle import ClientAuthThrottle
+from zentail.observability import metrics
 from zentail.platform import Platform
 from zentail.storage.errors import DatabaseUnavailable
 from zentail.storage.models import utcnow
@@ -147,6 +148,7 @@ async def _token(
             credentials.client_id, ip, counters=(generations.ALL,)
         )
         if refusal is not None:
+            metrics.record_rate_limited("client_auth")
             await store.record_throttled(credentials.client_id, refusal.bucket)
             raise refusal.error()
 
@@ -176,6 +178,8 @@ def _route(endpoint: AsyncEndpoint, name: str) -> Callable[[Request], Awaitable[
                 result = await endpoint(http_request, platform, ip)
             except DatabaseUnavailable as unavailable:
                 result = error_result(TemporarilyUnavailable(unavailable.retry_after), None)
+        if name == "token":
+            metrics.record_token_exchange(str(result.body.get("error", "success")))
         log.info(
             "%s request client_id=%s status=%s error=%s source_ip=%s",
             name,

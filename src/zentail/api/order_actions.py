@@ -26,7 +26,7 @@ from zentail.domain import orders, shipments
 router = APIRouter(
     prefix="/v1/salesOrder",
     tags=["Sales orders"],
-    responses=problem_responses(400, 401, 403, 404, 409, 429),
+    responses=problem_responses(400, 401, 403, 404, 409, 429, 503),
 )
 
 

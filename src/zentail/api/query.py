@@ -41,6 +41,11 @@ def int_list(value: str | None, name: str) -> tuple[int, ...]:
     return ids
 
 
+# Declared on every timestamp parameter (OpenAPI ``format: date-time``, RFC 3339 §5.6);
+# the parser (:func:`zentail.api.timestamps.parse`) also requires a zone and a year 1-9999.
+TIMESTAMP_FORMAT: dict[str, str] = {"format": "date-time"}
+
+
 def timestamp(value: str | None, name: str) -> dt.datetime | None:
     return timestamps.parse(value, name) if value else None
 

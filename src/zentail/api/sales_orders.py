@@ -20,7 +20,7 @@ from zentail.storage.models import SalesOrder
 router = APIRouter(
     prefix="/v1/salesOrder",
     tags=["Sales orders"],
-    responses=problem_responses(400, 401, 403, 429),
+    responses=problem_responses(400, 401, 403, 429, 503),
 )
 
 OrderNumberPath = Annotated[
@@ -54,13 +54,24 @@ def list_sales_orders(
     ] = None,
     lastUpdatedTs: Annotated[  # noqa: N803
         str | None,
-        Query(description="Orders updated at or after this time (inclusive), ISO 8601 with a zone"),
+        Query(
+            json_schema_extra=query.TIMESTAMP_FORMAT,
+            description="Orders updated at or after this time (inclusive), ISO 8601 with a zone",
+        ),
     ] = None,
     lastUpdateTs: Annotated[  # noqa: N803
-        str | None, Query(description="Another spelling of lastUpdatedTs")
+        str | None,
+        Query(
+            json_schema_extra=query.TIMESTAMP_FORMAT,
+            description="Another spelling of lastUpdatedTs",
+        ),
     ] = None,
     orderTs: Annotated[  # noqa: N803
-        str | None, Query(description="Orders placed at or after this time (inclusive)")
+        str | None,
+        Query(
+            json_schema_extra=query.TIMESTAMP_FORMAT,
+            description="Orders placed at or after this time (inclusive)",
+        ),
     ] = None,
     channelOrderIds: Annotated[  # noqa: N803
         str | None,

@@ -13,10 +13,20 @@ _PATTERN = re.compile(
     r"^(\d{4})-(0[1-9]|1[012])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)"
     r"(\.\d{1,9})?([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
 )
+# The instants every layer can hold and compute with: a day inside Python's datetime range
+# (years 1 to 9999), so that converting to UTC, storing and comparing never overflow.
+EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+LATEST = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
 
 
 def parse(value: str, field: str) -> dt.datetime:
-    """Parse an ISO 8601 timestamp that carries a zone; anything else is ``InvalidInput``."""
+    """Parse an ISO 8601 timestamp that carries a zone, as an aware UTC datetime between
+    :data:`EARLIEST` and :data:`LATEST`. Anything else, including a valid timestamp this
+    server cannot represent (``0001-01-01T00:00:00+01:00`` is before year 1 in UTC), is
+    ``InvalidInput`` (a 400), never an exception of another kind.
+
+    The one timestamp parser of the API: every filter, body field and cursor goes through it.
+    """
     match = _PATTERN.match(value.strip())
     if not match:
         raise InvalidInput(
@@ -30,9 +40,12 @@ def parse(value: str, field: str) -> dt.datetime:
         text = text.replace(fraction, fraction[:7], 1)
     text = text[:-1] + "+00:00" if text[-1] in "Zz" else text
     try:
-        return dt.datetime.fromisoformat(text.replace("t", "T")).astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # OverflowError: e.g. 9999-12-31T23:59:59-01:00
+        parsed = dt.datetime.fromisoformat(text.replace("t", "T")).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise InvalidInput(field, "is not a valid date") from None
+    if not EARLIEST <= parsed <= LATEST:
+        raise InvalidInput(field, f"must lie between {render(EARLIEST)} and {render(LATEST)}")
+    return parsed
 
 
 def render(value: dt.datetime) -> str:

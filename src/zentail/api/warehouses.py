@@ -16,7 +16,7 @@ from zentail.storage.models import Warehouse
 router = APIRouter(
     prefix="/v1/warehouses",
     tags=["Warehouses"],
-    responses=problem_responses(400, 401, 403, 429),
+    responses=problem_responses(400, 401, 403, 429, 503),
 )
 
 

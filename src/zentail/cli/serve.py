@@ -10,6 +10,11 @@ from __future__ import annotations
 import ipaddress
 import logging.config
 import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 import uvicorn
@@ -18,6 +23,10 @@ from zentail import demo
 from zentail.cli._app import app, platform
 from zentail.logging import logging_config
 from zentail.storage.migrate import upgrade
+
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+# On SIGTERM the server stops accepting at once and gives in-flight requests this long.
+GRACEFUL_SHUTDOWN_SECONDS = 30
 
 
 @app.command("serve")
@@ -38,10 +47,10 @@ def serve(
     ),
 ) -> None:
     """Serve the platform: web UI, /v1/token and the Open API."""
-    log_config = logging_config()
-    logging.config.dictConfig(log_config)
     _derive_issuer(host, port)
     current = platform()
+    log_config = logging_config(log_format=current.settings.log_format)
+    logging.config.dictConfig(log_config)
     if migrate:
         upgrade(current.settings.database_url)
     if seed_demo:
@@ -51,16 +60,43 @@ def serve(
         seeded = demo.seed(current, redirect_uri=demo_redirect_uri)
         _print_demo(seeded or demo.existing(current), current.settings.issuer, seeded is not None)
     current.close()
-    uvicorn.run(
-        "zentail.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_level="info",
-        log_config=log_config,
-    )
+    # uvicorn re-raises the signal it stopped on once it has shut down gracefully; with this
+    # handler in place that is a no-op, so a SIGTERM'd server exits 0 (a clean stop).
+    signal.signal(signal.SIGTERM, _stopped)
+    with metrics_directory():
+        uvicorn.run(
+            "zentail.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            log_level="info",
+            log_config=log_config,
+            access_log=False,  # zentail.access writes the one access line per request
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+
+
+def _stopped(_signal: int, _frame: object) -> None:
+    """SIGTERM after the graceful shutdown: nothing left to do."""
+
+
+@contextmanager
+def metrics_directory() -> Iterator[None]:
+    """A fresh private directory for the workers' metric files (prometheus-client's
+    multiprocess mode), removed on exit; an operator's own ``PROMETHEUS_MULTIPROC_DIR``
+    is used as it is."""
+    if os.environ.get(METRICS_DIR):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="zentail-metrics-")  # mode 0700
+    os.environ[METRICS_DIR] = directory
+    try:
+        yield
+    finally:
+        del os.environ[METRICS_DIR]
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 ANY_ADDRESS = {"0.0.0.0", "::", ""}  # noqa: S104 - compared with, never bound

@@ -134,15 +134,33 @@ def apply_updates(
     scope: AccountScope, updates: Sequence[InventoryUpdate], *, valid_as_of: dt.datetime
 ) -> list[InventoryLevel]:
     """Apply every update or none (the caller's unit of work rolls back on an error, which
-    names the item as ``products.<index>``)."""
+    names the item as ``products.<index>``).
+
+    Concurrent updates of one SKU are serialized: the products named are locked first
+    (``SELECT … FOR UPDATE``, in SKU order so that two requests never wait on each other),
+    so every ``delta_quantity`` counts and two first writes of one level never both insert
+    it. SQLite needs no row lock: a write unit of work holds its single-writer lock.
+    """
     now = utcnow()
     if not 1 <= len(updates) <= MAX_UPDATES:
         raise InvalidInput("products", f"must hold 1 to {MAX_UPDATES} items")
     if valid_as_of > now:
         raise InvalidInput("validAsOf", "must not be in the future")
+    _lock_products(scope, sorted({update.sku for update in updates}))
     return [
         _apply(scope, update, f"products.{i}", valid_as_of, now) for i, update in enumerate(updates)
     ]
+
+
+def _lock_products(scope: AccountScope, skus: Sequence[str]) -> None:
+    statement = (
+        scope.select(Product)
+        .with_only_columns(Product.id)
+        .where(Product.sku.in_(skus))
+        .order_by(Product.sku)
+        .with_for_update()
+    )
+    scope.session.execute(statement).all()
 
 
 def _apply(

@@ -39,6 +39,10 @@ def parse_basic(header_value: str) -> tuple[str, str]:
 
     One trailing newline after the secret is tolerated: Zentail's documented example builds
     the header with ``echo id:secret | base64``, which encodes echo's newline.
+
+    The header arrives decoded as latin-1 (RFC 9110 §5.5), so it may hold any character;
+    anything that is not base64 of UTF-8 text is ``invalid_client``, never an exception of
+    another kind (``b64decode`` raises a bare ``ValueError`` for non-ASCII text).
     """
     scheme, _, payload = header_value.strip().partition(" ")
     if scheme.lower() != "basic":

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 from zentail import generations
+from zentail.storage.availability import engine_options
 
 
 def normalize_url(url: str) -> str:
@@ -74,7 +75,7 @@ def create_db_engine(url: str, *, pooled: bool = True) -> Engine:
     if not pooled:
         return create_engine(url, poolclass=NullPool, hide_parameters=True)
     return create_engine(
-        url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+        url, pool_size=10, max_overflow=20, hide_parameters=True, **engine_options(url)
     )
 
 

@@ -126,14 +126,24 @@ class User(Base):
     partner_id: Mapped[int | None] = mapped_column(
         ForeignKey("partners.id", ondelete="CASCADE"), index=True
     )
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None]
     # Part of every web session; bumping it (logout) ends all of the user's sessions at once.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     account: Mapped[Account | None] = relationship()
     partner: Mapped[Partner | None] = relationship()
+
+
+class LoginFailures(Base):
+    """Consecutive failed logins for one e-mail address, known or not (so that the answers
+    for an existing and an unknown address cannot be told apart), keyed by its digest."""
+
+    __tablename__ = "login_failures"
+
+    email_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    last_failure_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
 
 # --- the app registry ---------------------------------------------------------------------

@@ -19,6 +19,8 @@ from starlette.responses import Response
 
 from zentail.api import errors as api_errors
 from zentail.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from zentail.storage.availability import is_unavailable
+from zentail.storage.errors import DatabaseUnavailable
 from zentail.web import pages
 from zentail.web.errors import LoginRequired, PageError
 
@@ -46,13 +48,22 @@ def error_page(request: Request, error: PageError) -> Response:
         "message": error.message,
         "login_link": error.login_link,
     }
-    return pages.render(request, "error.html", context, status=error.status)
+    response = pages.render(request, "error.html", context, status=error.status)
+    if error.status == 503:
+        response.headers["Retry-After"] = str(DatabaseUnavailable.retry_after)
+    return response
 
 
 def as_page_error(error: Exception) -> PageError:
     """Translate any exception the app raises into what the page shows."""
     if isinstance(error, PageError):
         return error
+    if is_unavailable(error):
+        return PageError(
+            503,
+            "Temporarily unavailable",
+            "The platform cannot reach its database right now. Try again in a few seconds.",
+        )
     if isinstance(error, DomainError):
         status = api_errors.domain_error_status(error)
         title = next(t for cls, t in DOMAIN_TITLES.items() if isinstance(error, cls))
@@ -94,7 +105,9 @@ def dispatching(api_handler: Handler) -> Handler:
         if api_errors.is_api_request(request):
             return await api_handler(request, error)
         page = as_page_error(error)
-        if page.status >= 500:
+        if page.status == 503:
+            log.warning("database unavailable on %s %s", request.method, request.url.path)
+        elif page.status >= 500:
             log.error("error on %s %s", request.method, request.url.path, exc_info=error)
         return error_page(request, page)
 

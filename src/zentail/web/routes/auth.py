@@ -1,7 +1,8 @@
 """Login and logout for account users and staff.
 
 Passwords are checked with argon2 and users are locked out after
-``login_max_failures`` consecutive failures (:func:`zentail.domain.users.authenticate`).
+``login_max_failures`` consecutive failures (:func:`zentail.domain.users.log_in`): the same
+answer for an existing and an unknown e-mail address.
 Logging in starts a new session; logging out clears it.
 """
 
@@ -16,6 +17,7 @@ from starlette.responses import Response
 from zentail.domain import users
 from zentail.domain.actors import Actor
 from zentail.limits import Bucket
+from zentail.observability import metrics
 from zentail.platform import Platform
 from zentail.storage.models import User
 from zentail.web import pages
@@ -62,23 +64,19 @@ def login(
     ip = request.client.host if request.client else None
     actor = Actor(label=f"login:{email.strip().lower()[:150]}", source_ip=ip)
     if not login_attempt_allowed(platform, ip, record=False):
+        metrics.record_rate_limited("login")
         return address_throttled(request, next, email)
-    user: User | None = None
-    refused: users.LoginRefused | None = None
-    with platform.db.session(write=True) as session:
-        try:
-            user = users.authenticate(
-                session,
-                email=email,
-                password=password,
-                max_failures=settings.login_max_failures,
-                lockout_seconds=settings.login_lockout_seconds,
-                actor=actor,
-            )
-        except users.LoginRefused as error:
-            refused = error  # the failure count is committed with this unit of work
-    if user is None:
-        assert refused is not None
+    policy = users.LockoutPolicy(settings.login_max_failures, settings.login_lockout_seconds)
+    try:
+        user = users.log_in(
+            platform.db,
+            platform.keyring,
+            email=email,
+            password=password,
+            policy=policy,
+            actor=actor,
+        )
+    except users.LoginRefused as refused:
         login_attempt_allowed(platform, ip, record=True)
         minutes = max(1, settings.login_lockout_seconds // 60)
         message = (
