@@ -12,11 +12,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zentail import __version__, observability, webhook_delivery
+from zentail import __version__, webhook_delivery
 from zentail.api import errors as api_errors
 from zentail.api import oauth_endpoints as oauth_routes
 from zentail.api import router as api_router
 from zentail.api.fast_lane import FastLane
+from zentail.observability import lifecycle as observability_lifecycle
+from zentail.observability import middleware as observability_middleware
+from zentail.observability import routes as observability_routes
 from zentail.platform import Platform
 from zentail.settings import Settings
 from zentail.web import error_pages as web_error_pages
@@ -71,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with (
-            observability.lifecycle.running(platform),
+            observability_lifecycle.running(platform),
             webhook_delivery.delivering(platform),  # signed webhooks, at least once
         ):
             yield
@@ -93,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router.router)
     api_router.install(app)
     app.include_router(web_routes.router)
-    app.include_router(observability.routes.router)
+    app.include_router(observability_routes.router)
     app.mount("/static", web_pages.static_files(), name="static")
     api_errors.install_handlers(app)
     web_error_pages.install_html_dispatch(app)
@@ -113,5 +116,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.secure_cookies,
     )
     app.add_middleware(FastLane, platform=platform, headers=SECURITY_HEADERS)
-    app.add_middleware(observability.middleware.ObservabilityMiddleware)  # outermost
+    app.add_middleware(observability_middleware.ObservabilityMiddleware)  # outermost
     return app
