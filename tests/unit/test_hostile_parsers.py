@@ -114,7 +114,12 @@ def test_a_credential_anywhere_in_the_target_is_not_logged(
     assert MASK in logged
 
 
-@given(st.text(alphabet="0123456789abcdef", min_size=32), st.text(max_size=20))
+# No "%" in the noise: "%" before the run would make its first digits an escape, so the value
+# sent would not hold the run at all.
+@given(
+    st.text(alphabet="0123456789abcdef", min_size=32),
+    st.text(st.characters(blacklist_characters="%"), max_size=20),
+)
 def test_long_hex_runs_are_masked_wherever_they_appear(secret: str, noise: str) -> None:
     logged = redact_target(f"/x/{secret}?a={noise}{secret}")
     assert secret not in logged

@@ -30,7 +30,10 @@ DEFAULT_PAGE_LENGTH = 25
 MAX_PAGE_LENGTH = 100
 
 # The two query parameters every paged endpoint takes.
-PageLengthQuery = Annotated[int | None, Query(description="Page size, 1 to 100 (default 25)")]
+PageLengthQuery = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_PAGE_LENGTH, description="Page size, 1 to 100 (default 25)"),
+]
 NextTokenQuery = Annotated[
     str | None,
     Query(description="Continue a previous listing; other parameters are then ignored"),

@@ -18,11 +18,13 @@ from zentail.crypto import Keyring
 from zentail.domain.errors import InvalidInput
 
 KEYRING = Keyring("unit-test-secret-key-0123456789abcdef0123456789")
+ISSUER = "http://testserver"
 
 
 def request(path: str = "/v1/salesOrder", query: str = "", keyring: Keyring = KEYRING) -> Request:
-    """A request as the paging code sees it: the app's keyring, the URL (no I/O)."""
-    app = SimpleNamespace(state=SimpleNamespace(platform=SimpleNamespace(keyring=keyring)))
+    """A request as the paging code sees it: the app's keyring and issuer, the URL (no I/O)."""
+    platform = SimpleNamespace(keyring=keyring, settings=SimpleNamespace(issuer=ISSUER))
+    app = SimpleNamespace(state=SimpleNamespace(platform=platform))
     scope = {
         "type": "http",
         "app": app,
