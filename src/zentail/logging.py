@@ -55,6 +55,9 @@ def redact_value(value: str) -> str:
 
 def redact_target(target: str) -> str:
     """The request target (path and query) as it may be logged."""
+    # A target that is not valid Unicode (a lone surrogate from a decoded byte) is logged with
+    # those characters replaced, after the same redaction.
+    target = target.encode("utf-8", "replace").decode("utf-8")
     path, question_mark, query = target.partition("?")
     path = redact_value(path)
     if not question_mark:
