@@ -159,7 +159,7 @@ def node(
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "zentail", "serve", "--port", str(port), "--no-migrate"]
-    env = env | {"ZENTAIL_ISSUER": base_url}
+    env = {"ZENTAIL_ISSUER": base_url} | env  # an issuer given (a proxy's) wins
     with running_process(
         [*command, *args], env, log_path, f"{base_url}/healthz", start_timeout=start_timeout
     ) as process:

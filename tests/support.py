@@ -241,6 +241,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         ZENTAIL_DATABASE_URL=settings.database_url,
         ZENTAIL_SECRET_KEY=settings.secret_key,
         ZENTAIL_REDIS_PREFIX=settings.redis_prefix,  # shared: generations must be seen by both
+        ZENTAIL_API_RATE_PER_SECOND=str(settings.api_rate_per_second),
+        ZENTAIL_API_RATE_BURST=str(settings.api_rate_burst),
         # The purge tests run it themselves; a background purge would race them.
         ZENTAIL_PURGE_INTERVAL=str(settings.purge_interval),
     )

@@ -126,6 +126,10 @@ class User(Base):
     partner_id: Mapped[int | None] = mapped_column(
         ForeignKey("partners.id", ondelete="CASCADE"), index=True
     )
+    # Unused since migration 0004 (lockouts live in LoginFailures); kept one release so that
+    # nodes of the previous release keep working during a rolling upgrade.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None]
     # Part of every web session; bumping it (logout) ends all of the user's sessions at once.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
