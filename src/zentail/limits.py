@@ -198,7 +198,7 @@ class Limiter:
         self._sync: redis.Redis[bytes] | None = None
         self._pipes: dict[asyncio.AbstractEventLoop, PipelinedRedis] = {}
         self._sync_script: object = None
-        self._async_lock = threading.Lock()
+        self._lock = threading.Lock()
         self.fallbacks = 0  # how often the in-process buckets answered for Redis
         self.round_trips = 0  # calls sent to Redis (for bench/)
 
@@ -256,7 +256,7 @@ class Limiter:
     # -- worker threads (web UI, CLI) ---------------------------------------------------
 
     def _sync_client(self) -> redis.Redis[bytes]:
-        with self._async_lock:
+        with self._lock:
             if self._sync is None:
                 assert self.redis_url is not None
                 self._sync = redis.Redis.from_url(

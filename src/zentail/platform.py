@@ -6,7 +6,7 @@ from __future__ import annotations
 from zentail.crypto import Keyring
 from zentail.limits import Limiter
 from zentail.observability import metrics
-from zentail.principal_cache import PrincipalCache
+from zentail.principal_cache import CachedClient, PrincipalCache
 from zentail.settings import Settings
 from zentail.storage.database import Database
 from zentail.storage.gateway import Gateway, create_gateway
@@ -31,6 +31,7 @@ class Platform:
         metrics.track_pool(self.db.engine)
         self.keyring = Keyring(settings.secret_key)
         self.principals = PrincipalCache(max_age=settings.credential_cache_seconds)
+        self.clients: dict[str, CachedClient] = {}  # the token endpoint's, by client ID
         self._gateway: Gateway | None = None
 
     @property

@@ -11,11 +11,15 @@ configured, or unreachable) nothing is cached and every request reads the databa
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from zentail.domain.tokens import Principal
 from zentail.limits import Outcome
+from zentail.oauth.stores import Client
+from zentail.storage.gateway import timestamp
 
 MAX_ENTRIES = 50_000
 
@@ -56,3 +60,22 @@ class PrincipalCache:
 
     def forget(self, digest: str) -> None:
         self._entries.pop(digest, None)
+
+
+class CachedClient:
+    """A client's rows (the app and each secret, with its expiry) as the token endpoint read
+    them, stamped like a principal; secrets are checked for expiry at each use."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], stamp: tuple[bytes | None, ...]) -> None:
+        self.rows = rows
+        self.stamp = stamp
+        self.filled_at = time.monotonic()
+
+    def client(self, now: dt.datetime) -> Client:
+        app_id, client_id, redirect_uri, status, *_ = self.rows[0]
+        digests = tuple(
+            row[4]
+            for row in self.rows
+            if row[4] is not None and ((expires := timestamp(row[5])) is None or expires > now)
+        )
+        return Client(app_id, client_id, redirect_uri, status == "active", digests)

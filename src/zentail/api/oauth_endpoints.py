@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from zentail import generations
 from zentail.domain.actors import Actor
 from zentail.domain.authorization import SqlAuthorizationStore
-from zentail.domain.grant_store import CachedClient, GrantStore
+from zentail.domain.grant_store import GrantStore
 from zentail.oauth import introspection, metadata, revocation, token_endpoint
 from zentail.oauth.client_auth import PresentedCredentials
 from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, error_result, require_post
@@ -128,17 +128,12 @@ def _in_thread(endpoint: Endpoint) -> AsyncEndpoint:
     return run
 
 
-_CLIENTS: dict[int, dict[str, CachedClient]] = {}  # per platform: the token endpoint's cache
-
-
 async def _token(
     http_request: OAuthHttpRequest, platform: Platform, ip: str | None
 ) -> EndpointResult:
     """The token endpoint's steps on the event loop (see :mod:`zentail.oauth.token_endpoint`)."""
     throttle = throttle_for(platform)
-    store = GrantStore(
-        platform, Actor(label="client", source_ip=ip), _CLIENTS.setdefault(id(platform), {})
-    )
+    store = GrantStore(platform, Actor(label="client", source_ip=ip))
     presented: list[PresentedCredentials] = []
 
     async def before_authentication(credentials: PresentedCredentials) -> None:

@@ -27,6 +27,7 @@ from zentail.limits import Outcome
 from zentail.oauth import stores
 from zentail.oauth.stores import Client, CodeGrant, CodeRedemption, RedemptionResult
 from zentail.platform import Platform
+from zentail.principal_cache import CachedClient
 from zentail.storage.gateway import Row, SqliteTransaction, Statement, timestamp
 from zentail.storage.models import (
     AccessToken,
@@ -248,31 +249,15 @@ async def run_postgres(tx: Any, script: Script) -> RedemptionResult:
         return result
 
 
-class CachedClient:
-    def __init__(self, rows: list[Row], stamp: tuple[bytes | None, ...]) -> None:
-        self.rows = rows
-        self.stamp = stamp
-        self.filled_at = time.monotonic()
-
-    def client(self, now: dt.datetime) -> Client:
-        app_id, client_id, redirect_uri, status, *_ = self.rows[0]
-        digests = tuple(
-            row[4]
-            for row in self.rows
-            if row[4] is not None and ((expires := timestamp(row[5])) is None or expires > now)
-        )
-        return Client(app_id, client_id, redirect_uri, status == "active", digests)
-
-
 class GrantStore:
     """One token request's view of storage. ``outcome`` is the throttle's Redis answer,
     which vouches for cached clients."""
 
-    def __init__(self, platform: Platform, actor: Actor, clients: dict[str, CachedClient]) -> None:
+    def __init__(self, platform: Platform, actor: Actor) -> None:
         self.platform = platform
         self.actor = actor
         self.outcome: Outcome | None = None
-        self._clients = clients
+        self._clients = platform.clients
 
     async def find_client(self, client_id: str) -> Client | None:
         now = dt.datetime.now(dt.UTC)
