@@ -9,7 +9,7 @@ from zentail.observability import metrics
 from zentail.principal_cache import CachedClient, PrincipalCache
 from zentail.settings import Settings
 from zentail.storage.database import Database
-from zentail.storage.gateway import Gateway, create_gateway
+from zentail.storage.gateway import Gateway, PostgresGateway, create_gateway
 
 
 class Platform:
@@ -38,6 +38,8 @@ class Platform:
     def gateway(self) -> Gateway:
         if self._gateway is None:
             self._gateway = create_gateway(self.db.url)
+            if isinstance(self._gateway, PostgresGateway):
+                self._gateway.on_pool_change = metrics.gateway_pool_changed
         return self._gateway
 
     async def aclose(self) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,9 +21,10 @@ from sqlalchemy import select, update
 
 from tests.support import World, free_port
 from zentail.app import create_app
-from zentail.observability import purge
+from zentail.observability import metrics, purge
 from zentail.platform import Platform
 from zentail.settings import Settings
+from zentail.storage.gateway import PostgresGateway
 from zentail.storage.migrate import upgrade
 from zentail.storage.models import AuthorizationCode
 
@@ -206,3 +211,63 @@ def test_one_node_at_a_time_purges(platform: Platform) -> None:
         holder.join()
     assert result.ran is platform.db.is_sqlite
     assert purge.purge_once(platform).ran
+
+
+# --- the database pool gauge --------------------------------------------------------------
+
+
+def pool_in_use(pool: str) -> float:
+    return sample(metrics.exposition().decode(), "zentail_db_pool_connections_in_use", pool=pool)
+
+
+def test_request_path_connections_are_counted_while_checked_out(platform: Platform) -> None:
+    if platform.gateway.dialect != "postgresql":
+        pytest.skip("SQLite's request path has no pool: a connection per thread")
+    gateway = platform.gateway
+    assert isinstance(gateway, PostgresGateway)
+
+    async def during_checkout() -> tuple[float, float]:
+        before = pool_in_use("gateway")
+        async with gateway._connection():
+            held = pool_in_use("gateway")
+        await platform.aclose()
+        return before, held
+
+    before, held = asyncio.run(during_checkout())
+    assert held == before + 1
+    assert pool_in_use("gateway") == before
+
+
+def test_the_pool_gauge_forgets_a_worker_killed_with_sigkill(tmp_path: Path) -> None:
+    env = os.environ | {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    holding = "from zentail.observability import metrics; metrics.ORM_POOL_IN_USE.inc({n})"
+    wait = "; print('ready', flush=True); import sys; sys.stdin.read()"
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", holding.format(n=n) + wait],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in (3, 2)
+    ]
+    killed, alive = workers
+    try:
+        for worker in workers:
+            assert worker.stdout is not None
+            assert worker.stdout.readline() == "ready\n"
+        killed.kill()
+        killed.wait(timeout=10)
+        scrape = "import sys; from zentail.observability import metrics; "
+        scrape += "sys.stdout.write(metrics.exposition().decode())"
+        exposition = subprocess.run(
+            [sys.executable, "-c", scrape], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.communicate(timeout=10)
+    assert sample(exposition, "zentail_db_pool_connections_in_use", pool="orm") == 2
+    assert not list(tmp_path.glob(f"gauge_live*_{killed.pid}.db"))
+    assert list(tmp_path.glob(f"gauge_live*_{alive.pid}.db"))

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from zentail.api import paging, query, timestamps
 from zentail.api.auth import ApiContext, require_scope
 from zentail.api.errors import ApiError, problem_responses
+from zentail.api.query import Timestamp
 from zentail.domain import inventory
 from zentail.storage.models import InventoryLevel, Product
 
@@ -30,7 +31,7 @@ class WarehouseInventory(BaseModel):
     availableQuantity: int  # noqa: N815
     assembledQuantity: int = Field(description="Always 0: kits are not modelled")  # noqa: N815
     inventoryLocations: list[str] = Field(description="The bin location, when one was sent")  # noqa: N815
-    updatedTs: str  # noqa: N815
+    updatedTs: Timestamp  # noqa: N815
     inboundShipments: list[dict[str, Any]] = Field(  # noqa: N815
         description="Always empty: inbound shipments are not part of this API"
     )
@@ -43,7 +44,7 @@ class InventoryOut(BaseModel):
     standardProductIdType: str | None  # noqa: N815
     totalAvailableQuantity: int  # noqa: N815
     warehouses: list[WarehouseInventory]
-    lastInventoryUpdateTs: str  # noqa: N815
+    lastInventoryUpdateTs: Timestamp  # noqa: N815
 
 
 class InventoryItem(BaseModel):
@@ -70,7 +71,7 @@ class InventoryItem(BaseModel):
 
 class InventoryUpdateRequest(BaseModel):
     products: list[InventoryItem] = Field(min_length=1, max_length=inventory.MAX_UPDATES)
-    validAsOf: str = Field(  # noqa: N815
+    validAsOf: Timestamp = Field(  # noqa: N815
         description="When the quantities were counted (ISO 8601 with a zone, not in the future)"
     )
 
@@ -79,7 +80,7 @@ class LevelOut(BaseModel):
     SKU: str
     warehouseId: int  # noqa: N815
     availableQuantity: int  # noqa: N815
-    updatedTs: str  # noqa: N815
+    updatedTs: Timestamp  # noqa: N815
 
 
 class InventoryUpdateResult(BaseModel):

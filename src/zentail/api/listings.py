@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from zentail.api import paging, query, timestamps
 from zentail.api.auth import ApiContext, require_scope
 from zentail.api.errors import problem_responses
+from zentail.api.query import Timestamp
 from zentail.domain import listings
 from zentail.domain.errors import NotFound
 from zentail.storage.models import Listing, Product
@@ -48,8 +49,8 @@ class ListingOut(BaseModel):
     description: str
     tags: str
     category: str | None
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
     pivot_attributes: list[str]
     primary_image: Image | None
     cpsia_warnings: dict[str, bool]

@@ -12,7 +12,15 @@ from typing import Annotated, Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from zentail.api import timestamps
-from zentail.api.query import MAX_ORDER_NUMBER, MAX_QUANTITY, Id, OptionalText, ShortText, Text
+from zentail.api.query import (
+    MAX_ORDER_NUMBER,
+    MAX_QUANTITY,
+    Id,
+    OptionalText,
+    ShortText,
+    Text,
+    Timestamp,
+)
 from zentail.domain import orders, shipments
 
 OrderNumber = Annotated[int, Field(ge=1, le=MAX_ORDER_NUMBER)]
@@ -45,7 +53,7 @@ class NewSalesOrder(BaseModel):
 
     channelOrderId: Text  # noqa: N815
     status: str = Field(description="PENDING or PENDING_PAYMENT")
-    orderTs: str = Field(description="ISO 8601 with a zone")  # noqa: N815
+    orderTs: Timestamp = Field(description="ISO 8601 with a zone")  # noqa: N815
     shippingAddress: Address  # noqa: N815
     products: list[NewLineItem] = Field(min_length=1, max_length=500)
     resellerCommission: Decimal | None = Field(  # noqa: N815
@@ -112,7 +120,7 @@ class PackageOut(BaseModel):
     carrier: str
     tracking: str
     service_level: str
-    shipTs: str  # noqa: N815
+    shipTs: Timestamp  # noqa: N815
     products: list[PackageProduct]
 
 
@@ -120,8 +128,8 @@ class SalesOrderOut(BaseModel):
     orderNumber: int  # noqa: N815
     channelOrderId: str  # noqa: N815
     status: str
-    orderTs: str  # noqa: N815
-    lastUpdatedTs: str  # noqa: N815
+    orderTs: Timestamp  # noqa: N815
+    lastUpdatedTs: Timestamp  # noqa: N815
     shippingAddress: dict[str, Any]  # noqa: N815
     products: list[LineItem]
     packages: list[PackageOut]

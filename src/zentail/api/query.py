@@ -44,6 +44,8 @@ def int_list(value: str | None, name: str) -> tuple[int, ...]:
 # Declared on every timestamp parameter (OpenAPI ``format: date-time``, RFC 3339 §5.6);
 # the parser (:func:`zentail.api.timestamps.parse`) also requires a zone and a year 1-9999.
 TIMESTAMP_FORMAT: dict[str, str] = {"format": "date-time"}
+# A timestamp field of a request or response body, declared the same way.
+Timestamp = Annotated[str, Field(json_schema_extra=TIMESTAMP_FORMAT)]
 
 
 def timestamp(value: str | None, name: str) -> dt.datetime | None:

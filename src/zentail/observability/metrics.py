@@ -11,6 +11,8 @@ raw paths; statuses are HTTP codes; outcomes are RFC 6749 error codes; limiters 
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
 from prometheus_client import (
@@ -53,7 +55,9 @@ REDIS_FALLBACK = Counter(
 )
 DB_POOL_IN_USE = Gauge(
     "zentail_db_pool_connections_in_use",
-    "Database connections checked out of the pool, summed over live worker processes",
+    "Database connections checked out, by pool (orm: SQLAlchemy's; gateway: the request"
+    " path's asyncpg pools), summed over live worker processes",
+    ["pool"],
     multiprocess_mode="livesum",
 )
 
@@ -73,20 +77,30 @@ def record_redis_fallback() -> None:
     REDIS_FALLBACK.inc()
 
 
+ORM_POOL_IN_USE = DB_POOL_IN_USE.labels("orm")
+GATEWAY_POOL_IN_USE = DB_POOL_IN_USE.labels("gateway")
+
+
 def _checked_out(*_: object) -> None:
-    DB_POOL_IN_USE.inc()
+    ORM_POOL_IN_USE.inc()
 
 
 def _checked_in(*_: object) -> None:
-    DB_POOL_IN_USE.dec()
+    ORM_POOL_IN_USE.dec()
 
 
 def track_pool(engine: Any) -> None:
-    """Keep :data:`DB_POOL_IN_USE` in step with ``engine``'s pool (a SQLAlchemy ``Engine``,
-    or an ``AsyncEngine``'s ``sync_engine``): +1 on checkout, -1 on checkin. Idempotent."""
+    """Keep :data:`DB_POOL_IN_USE` ``{pool="orm"}`` in step with ``engine``'s pool (a
+    SQLAlchemy ``Engine``): +1 on checkout, -1 on checkin. Idempotent."""
     if not event.contains(engine, "checkout", _checked_out):
         event.listen(engine, "checkout", _checked_out)
         event.listen(engine, "checkin", _checked_in)
+
+
+def gateway_pool_changed(delta: int) -> None:
+    """A connection left (+1) or returned to (-1) a request-path pool: the hook
+    :class:`~zentail.storage.gateway.PostgresGateway` calls (``on_pool_change``)."""
+    GATEWAY_POOL_IN_USE.inc(delta)
 
 
 def multiprocess_mode() -> bool:
@@ -95,12 +109,46 @@ def multiprocess_mode() -> bool:
 
 
 def exposition() -> bytes:
-    """The Prometheus text exposition of every metric, over all worker processes."""
+    """The Prometheus text exposition of every metric, over all worker processes (the live
+    gauges of workers that died without saying so are dropped first)."""
     if not multiprocess_mode():
         return generate_latest(REGISTRY)
+    forget_dead_workers(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     return generate_latest(registry)
+
+
+LIVE_GAUGE_FILE = re.compile(r"gauge_live[a-z]+_(\d+)\.db")
+
+
+def forget_dead_workers(directory: str) -> None:
+    """Drop the live gauges of every worker process that is gone.
+
+    A worker killed with SIGKILL never runs :func:`process_exited`; its gauge file would
+    keep counting (its pool connections "in use" forever) until the node restarts. Any pid
+    whose process no longer exists, or is a zombie awaiting its parent, is marked dead.
+    """
+    pids = {
+        int(m.group(1)) for name in os.listdir(directory) if (m := LIVE_GAUGE_FILE.fullmatch(name))
+    }
+    for pid in pids - {os.getpid()}:
+        if not _alive(pid):
+            process_exited(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False  # another user's process has the pid now: our worker is gone
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True  # no procfs: kill(0) is all we know
 
 
 def process_exited(pid: int) -> None:

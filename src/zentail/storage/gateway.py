@@ -218,6 +218,8 @@ class PostgresGateway:
         self._pools: dict[asyncio.AbstractEventLoop, Any] = {}
         self._pool_lock = asyncio.Lock
         self._unavailable = _pg_unavailable()
+        # Called with +1 when a connection leaves a pool and -1 when it returns (a metric).
+        self.on_pool_change: Callable[[int], object] = _ignore
 
     async def _pool(self) -> Any:
         # A pool per event loop: asyncpg connections belong to the loop that opened them.
@@ -250,7 +252,11 @@ class PostgresGateway:
         try:
             pool = await self._pool()
             async with pool.acquire(timeout=self._timeout) as connection:
-                yield connection
+                self.on_pool_change(1)
+                try:
+                    yield connection
+                finally:
+                    self.on_pool_change(-1)
         except self._unavailable as error:
             raise DatabaseUnavailable(type(error).__name__) from error
 
@@ -293,6 +299,10 @@ class PostgresGateway:
         for pool in self._pools.values():
             pool.terminate()
         self._pools = {}
+
+
+def _ignore(_delta: int) -> None:
+    pass
 
 
 class PostgresTransaction:
