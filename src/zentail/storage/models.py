@@ -350,6 +350,23 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class TokenFailure(Base):
+    """A refused ``POST /v1/token`` that named an existing client, with the stable reason its
+    owner may read (``GET /v1/diagnostics/token``). Never holds a code, secret or token;
+    kept for :data:`zentail.domain.diagnostics.RETENTION`."""
+
+    __tablename__ = "token_failures"
+    __table_args__ = (Index("ix_token_failures_app_at", "app_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    error: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(40))
+    source_ip: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 # --- the Open API's resources -------------------------------------------------------------
 
 
