@@ -15,7 +15,7 @@ generations vouch for it, else one indexed read → 401 / 429 / 403. Both the fa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -171,12 +171,12 @@ def require_scope(scope_name: str, *, write: bool = False) -> Any:
         request.state.principal = result.principal
         return result.principal
 
-    def unit_of_work(
+    async def unit_of_work(
         request: Request,
         principal: Principal = Depends(authenticated),  # a closure: not in an annotation
-    ) -> Iterator[ApiContext]:
+    ) -> AsyncIterator[ApiContext]:
         platform: Platform = request.app.state.platform
-        with platform.db.session(write=write) as session:
+        async with platform.db.session_in_threads(write=write) as session:
             yield ApiContext(principal, AccountScope(session, principal.account_id), platform)
 
     authenticated.__name__ = f"authenticate_{scope_name.replace(':', '_')}"

@@ -7,14 +7,17 @@ timeout, so concurrent writers queue instead of failing). PostgreSQL is used whe
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import fcntl
 import os
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -83,22 +86,31 @@ def create_db_engine(url: str, *, pooled: bool = True) -> Engine:
 def sqlite_write_lock(database_path: str) -> Iterator[None]:
     """The lock every zentail process takes before SQLite's own write lock: waiting writers
     queue in the kernel and wake the moment it is free, instead of polling in SQLite's busy
-    handler (whose back-off, under contention, is what made writes' p99 seconds long)."""
-    held: set[str] = _held_write_locks.__dict__.setdefault("paths", set())
-    if database_path in held:  # a nested unit of work on this thread already holds it
+    handler (whose back-off, under contention, is what made writes' p99 seconds long).
+
+    Re-entrant within one execution context (a nested unit of work in the same call), not
+    within a thread: a unit of work opened by a framework on one pool thread may be closed on
+    another, and the first thread goes on to serve other requests meanwhile, which must
+    queue for the lock like everyone else.
+    """
+    held = _held_write_locks.get()
+    if database_path in held:  # a nested unit of work in this context already holds it
         yield
         return
     fd = os.open(f"{database_path}.write-lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        held.add(database_path)
+        _held_write_locks.set(held | {database_path})
         yield
     finally:
-        held.discard(database_path)
+        # set, not reset: the lock may be released from another context than took it
+        _held_write_locks.set(held)
         os.close(fd)  # closing the descriptor releases the lock
 
 
-_held_write_locks = threading.local()
+_held_write_locks: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "zentail_sqlite_write_locks", default=frozenset()
+)
 
 
 AfterCommit = Callable[[set[str]], object]
@@ -118,6 +130,7 @@ class Database:
         self.after_commit = after_commit
         database = make_url(self.url).database
         self._sqlite_path = database if self.is_sqlite and database else None
+        self._write_slots: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
     @property
     def is_sqlite(self) -> bool:
@@ -143,6 +156,42 @@ class Database:
             moved = session.info.pop(generations.PENDING, None)
         if moved and self.after_commit is not None:
             self.after_commit(moved)
+
+    @asynccontextmanager
+    async def session_in_threads(self, *, write: bool = False) -> AsyncIterator[Session]:
+        """:meth:`session` for a unit of work that a framework opens, uses and closes on
+        different worker threads (a FastAPI dependency with ``yield``).
+
+        Opening a SQLite write unit blocks its thread on the write lock; if every worker
+        thread blocked so, the holder could never get one to go on with. So this process's
+        SQLite write units queue here, on the event loop, and at most one thread waits for
+        the lock (for other processes only). Closing runs on a thread of its own, never
+        queued behind the threads a commit is about to release (row locks on PostgreSQL).
+        """
+        slot: contextlib.AbstractAsyncContextManager[Any] = (
+            self._write_slot() if write and self._sqlite_path else contextlib.nullcontext()
+        )
+        async with slot:
+            unit = self.session(write=write)
+            session = await anyio.to_thread.run_sync(unit.__enter__)
+            try:
+                yield session
+            except BaseException as error:
+                own = anyio.CapacityLimiter(1)
+                args = (type(error), error, error.__traceback__)
+                if not await anyio.to_thread.run_sync(unit.__exit__, *args, limiter=own):
+                    raise
+            else:
+                own = anyio.CapacityLimiter(1)
+                await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=own)
+
+    def _write_slot(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        slot = self._write_slots.get(loop)
+        if slot is None:
+            self._write_slots = {k: v for k, v in self._write_slots.items() if not k.is_closed()}
+            slot = self._write_slots[loop] = asyncio.Lock()
+        return slot
 
     def dispose(self) -> None:
         self.engine.dispose()
