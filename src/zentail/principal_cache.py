@@ -73,9 +73,12 @@ class CachedClient:
 
     def client(self, now: dt.datetime) -> Client:
         app_id, client_id, redirect_uri, status, *_ = self.rows[0]
-        digests = tuple(
-            row[4]
-            for row in self.rows
-            if row[4] is not None and ((expires := timestamp(row[5])) is None or expires > now)
+        valid: list[str] = []
+        expired: list[str] = []
+        for *_, digest, expires_at in self.rows:
+            if digest is not None:
+                expires = timestamp(expires_at)
+                (valid if expires is None or expires > now else expired).append(digest)
+        return Client(
+            app_id, client_id, redirect_uri, status == "active", tuple(valid), tuple(expired)
         )
-        return Client(app_id, client_id, redirect_uri, status == "active", digests)

@@ -27,12 +27,13 @@ from zentail import generations
 from zentail.domain.actors import Actor
 from zentail.domain.authorization import SqlAuthorizationStore
 from zentail.domain.grant_store import GrantStore
-from zentail.oauth import introspection, metadata, revocation, token_endpoint
+from zentail.oauth import diagnostics, introspection, metadata, revocation, token_endpoint
 from zentail.oauth.client_auth import PresentedCredentials
-from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, error_result, require_post
+from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, error_result
 from zentail.oauth.errors import (
     NO_STORE_HEADERS,
     InvalidClient,
+    MethodNotAllowed,
     OAuth2Error,
     RequestTooLarge,
     ServerError,
@@ -47,7 +48,7 @@ from zentail.storage.models import utcnow
 log = logging.getLogger("zentail.oauth")
 
 CLIENT_AUTHENTICATED_PATHS = frozenset(
-    {metadata.TOKEN_PATH, metadata.REVOCATION_PATH, metadata.INTROSPECTION_PATH}
+    {metadata.TOKEN_PATH, metadata.REVOCATION_PATH, metadata.INTROSPECTION_PATH, diagnostics.PATH}
 )
 
 # A token, revocation or introspection request is a few hundred bytes; refuse to buffer more.
@@ -128,44 +129,56 @@ def _in_thread(endpoint: Endpoint) -> AsyncEndpoint:
     return run
 
 
-async def _token(
-    http_request: OAuthHttpRequest, platform: Platform, ip: str | None
-) -> EndpointResult:
-    """The token endpoint's steps on the event loop (see :mod:`zentail.oauth.token_endpoint`)."""
-    throttle = throttle_for(platform)
-    store = GrantStore(platform, Actor(label="client", source_ip=ip))
-    presented: list[PresentedCredentials] = []
+AsyncCore = Callable[..., Awaitable[EndpointResult]]
 
-    async def before_authentication(credentials: PresentedCredentials) -> None:
-        presented.append(credentials)
-        store.actor = Actor(label=f"client:{credentials.client_id[:64]}", source_ip=ip)
-        refusal, store.outcome = await throttle.acheck(
-            credentials.client_id, ip, counters=(generations.ALL,)
+
+def _on_the_event_loop(core: AsyncCore) -> AsyncEndpoint:
+    """Run a framework-free endpoint whose storage is :class:`GrantStore` (the token
+    endpoint, the token diagnostics) behind the client-authentication throttle: one Redis
+    round trip, which also vouches for cached clients."""
+
+    async def run(
+        http_request: OAuthHttpRequest, platform: Platform, ip: str | None
+    ) -> EndpointResult:
+        throttle = throttle_for(platform)
+        store = GrantStore(platform, Actor(label="client", source_ip=ip))
+        presented: list[PresentedCredentials] = []
+
+        async def before_authentication(credentials: PresentedCredentials) -> None:
+            presented.append(credentials)
+            store.actor = Actor(label=f"client:{credentials.client_id[:64]}", source_ip=ip)
+            refusal, store.outcome = await throttle.acheck(
+                credentials.client_id, ip, counters=(generations.ALL,)
+            )
+            if refusal is not None:
+                metrics.record_rate_limited("client_auth")
+                await store.record_throttled(credentials.client_id, refusal.bucket)
+                raise refusal.error()
+
+        result: EndpointResult = await core(
+            http_request,
+            store=store,
+            keyring=platform.keyring,
+            now=utcnow,
+            before_authentication=before_authentication,
         )
-        if refusal is not None:
-            metrics.record_rate_limited("client_auth")
-            await store.record_throttled(credentials.client_id, refusal.bucket)
-            raise refusal.error()
+        if isinstance(result.error, InvalidClient):
+            await throttle.arecord_failure(presented[0].client_id if presented else None, ip)
+        return result
 
-    result = await token_endpoint.handle(
-        http_request,
-        store=store,
-        keyring=platform.keyring,
-        now=utcnow,
-        before_authentication=before_authentication,
-    )
-    if isinstance(result.error, InvalidClient):
-        await throttle.arecord_failure(presented[0].client_id if presented else None, ip)
-    return result
+    return run
 
 
-def _route(endpoint: AsyncEndpoint, name: str) -> Callable[[Request], Awaitable[JSONResponse]]:
+def _route(
+    endpoint: AsyncEndpoint, name: str, method: str = "POST"
+) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def handler(request: Request) -> JSONResponse:
         platform: Platform = request.app.state.platform
         ip = source_ip(request)
         try:
             http_request = await _oauth_request(request)
-            require_post(http_request)  # refused before any database work
+            if http_request.method != method:  # refused before any database work
+                raise MethodNotAllowed(method)
         except OAuth2Error as error:
             result = error_result(error, None)
         else:
@@ -268,7 +281,16 @@ class NoStoreMiddleware:
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 routes = [
-    Route(metadata.TOKEN_PATH, _route(_token, "token"), methods=ANY_METHOD),
+    Route(
+        metadata.TOKEN_PATH,
+        _route(_on_the_event_loop(token_endpoint.handle), "token"),
+        methods=ANY_METHOD,
+    ),
+    Route(
+        diagnostics.PATH,
+        _route(_on_the_event_loop(diagnostics.read), "token diagnostics", method="GET"),
+        methods=ANY_METHOD,
+    ),
     Route(metadata.REVOCATION_PATH, _route(_in_thread(_revoke), "revocation"), methods=ANY_METHOD),
     Route(
         metadata.INTROSPECTION_PATH,

@@ -47,7 +47,7 @@ def purge_command(as_json: bool = JSON_OPTION) -> None:
                 )
             codes, tokens = codes + counts.codes, tokens + counts.tokens
             batches += 1
-            if max(counts.codes, counts.tokens) < settings.purge_batch_size:
+            if counts.largest < settings.purge_batch_size:
                 break
     finally:
         current.close()

@@ -9,10 +9,10 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from zentail import generations
-from zentail.domain import audit, tokens
+from zentail.domain import audit, diagnostics, tokens
 from zentail.domain.actors import Actor
 from zentail.domain.apps import valid_secrets
-from zentail.oauth.stores import Client, CodeGrant, TokenRecord
+from zentail.oauth.stores import Client, CodeGrant, TokenFailure, TokenRecord
 from zentail.storage.models import AccessToken, App, AuthorizationCode, utcnow
 
 
@@ -35,8 +35,16 @@ class SqlAuthorizationStore:
         )
         if app is None:
             return None
-        digests = tuple(s.digest for s in valid_secrets(app, utcnow()))
-        return Client(app.id, app.client_id, app.redirect_uri, app.status == "active", digests)
+        valid = valid_secrets(app, utcnow())
+        expired = tuple(s.digest for s in app.secrets if s not in valid)
+        return Client(
+            app.id,
+            app.client_id,
+            app.redirect_uri,
+            app.status == "active",
+            tuple(s.digest for s in valid),
+            expired,
+        )
 
     def record_auth_failure(self, client_id: str, reason: str) -> None:
         app_id = self.session.scalar(select(App.id).where(App.client_id == client_id))
@@ -48,6 +56,15 @@ class SqlAuthorizationStore:
             client_id=client_id[:64],
             reason=reason,
         )
+
+    def record_token_failure(self, client_id: str, failure: TokenFailure) -> None:
+        diagnostics.record(self.session, client_id, failure)
+
+    def code_issued_to_another_client(self, code_digest: str, app_id: int) -> bool:
+        return diagnostics.issued_to_another_client(self.session, code_digest, app_id)
+
+    def token_failures(self, app_id: int, now: dt.datetime) -> list[TokenFailure]:
+        return diagnostics.recent(self.session, app_id, now=now)
 
     def record_throttled(self, client_id: str, bucket: str) -> None:
         app_id = self.session.scalar(select(App.id).where(App.client_id == client_id))
@@ -117,12 +134,19 @@ class SqlAuthorizationStore:
 class PurgeCounts:
     codes: int
     tokens: int
+    token_failures: int = 0
+
+    @property
+    def largest(self) -> int:
+        """The largest count: below the batch size, nothing of that kind is left."""
+        return max(self.codes, self.tokens, self.token_failures)
 
 
 def purge_batch(
     session: Session, *, now: dt.datetime, retention: int, batch_size: int
 ) -> PurgeCounts:
-    """Delete at most ``batch_size`` dead codes and as many dead tokens (one unit of work).
+    """Delete at most ``batch_size`` dead codes, as many dead tokens and as many token
+    failures past their week (one unit of work).
 
     Dead means: a code whose expiry, or a token whose revocation or expiry, is more than
     ``retention`` seconds old. Keeping them that long lets a late replay still be detected and
@@ -157,4 +181,5 @@ def purge_batch(
             update(AccessToken).where(AccessToken.code_id.in_(code_ids)).values(code_id=None)
         )
         session.execute(delete(AuthorizationCode).where(AuthorizationCode.id.in_(code_ids)))
-    return PurgeCounts(codes=len(code_ids), tokens=len(token_ids))
+    failures = diagnostics.purge_batch(session, now=now, batch_size=batch_size)
+    return PurgeCounts(codes=len(code_ids), tokens=len(token_ids), token_failures=failures)

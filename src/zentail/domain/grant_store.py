@@ -11,8 +11,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import json
+import logging
 import time
 from collections.abc import Generator
 from typing import Any
@@ -23,9 +26,15 @@ from starlette.concurrency import run_in_threadpool
 from zentail import generations
 from zentail.domain.actors import Actor
 from zentail.domain.authorization import SqlAuthorizationStore
-from zentail.limits import Outcome
+from zentail.limits import Bucket, Outcome
 from zentail.oauth import stores
-from zentail.oauth.stores import Client, CodeGrant, CodeRedemption, RedemptionResult
+from zentail.oauth.stores import (
+    Client,
+    CodeGrant,
+    CodeRedemption,
+    RedemptionResult,
+    TokenFailure,
+)
 from zentail.platform import Platform
 from zentail.principal_cache import CachedClient
 from zentail.storage.gateway import Row, SqliteTransaction, Statement, timestamp
@@ -37,6 +46,11 @@ from zentail.storage.models import (
     AuthorizationCode,
     Installation,
 )
+
+log = logging.getLogger("zentail.oauth")
+# Refused requests kept per client: a burst of 100, then one a second.
+RECORDED_PER_SECOND = 1.0
+RECORDED_BURST = 100
 
 CLIENT_BY_ID = Statement.build(
     select(
@@ -63,6 +77,7 @@ CONSUME = Statement.build(
         select(Installation.uninstalled_at)
         .where(Installation.id == AuthorizationCode.installation_id)
         .scalar_subquery(),
+        AuthorizationCode.created_at,
     )
 )
 CONSUMED_CODE = Statement.build(
@@ -74,6 +89,8 @@ CONSUMED_CODE = Statement.build(
         AuthorizationCode.scopes,
         AuthorizationCode.expires_at,
         Installation.uninstalled_at,
+        AuthorizationCode.created_at,
+        AuthorizationCode.consumed_at,
     )
     .join(Installation, Installation.id == AuthorizationCode.installation_id)
     .where(
@@ -155,11 +172,22 @@ Script = Generator[tuple[Statement, dict[str, Any]], list[Row], RedemptionResult
 
 
 def _grant(row: Row, app_id: int) -> CodeGrant:
-    code_id, account_id, installation_id, redirect_uri, scopes, expires_at, uninstalled = row
+    """A :class:`CodeGrant` from a row of :data:`CONSUME` or (with ``consumed_at``)
+    :data:`CONSUMED_CODE`."""
+    code_id, account_id, installation_id, redirect_uri, scopes, expires_at, uninstalled = row[:7]
     expires = timestamp(expires_at)
     assert expires is not None
     return CodeGrant(
-        code_id, app_id, account_id, installation_id, redirect_uri, scopes, expires, not uninstalled
+        code_id,
+        app_id,
+        account_id,
+        installation_id,
+        redirect_uri,
+        scopes,
+        expires,
+        not uninstalled,
+        issued_at=timestamp(row[7]),
+        consumed_at=timestamp(row[8]) if len(row) > 8 else None,
     )
 
 
@@ -331,3 +359,25 @@ class GrantStore:
     async def revoke_tokens_issued_from(self, grant: CodeGrant) -> int:
         count: int = await self._with_orm("revoke_tokens_issued_from", grant)
         return count
+
+    async def code_issued_to_another_client(self, code_digest: str, app_id: int) -> bool:
+        found: bool = await self._with_orm("code_issued_to_another_client", code_digest, app_id)
+        return found
+
+    async def record_token_failure(self, client_id: str, failure: TokenFailure) -> None:
+        """Kept unless this client's recent failures already filled their bucket (a client
+        ID is no secret: anyone can send refused requests naming it); never raises."""
+        hashed = hashlib.sha256(client_id.encode()).hexdigest()[:32]
+        bucket = Bucket(f"diagnostics:{hashed}", RECORDED_PER_SECOND, RECORDED_BURST)
+        try:
+            if (await self.platform.limiter.atake([bucket])).refusal is None:
+                failure = dataclasses.replace(failure, source_ip=self.actor.source_ip)
+                await self._with_orm("record_token_failure", client_id, failure)
+        except Exception:  # a diagnosis never changes the answer
+            log.warning(
+                "token failure not recorded for client_id=%s", client_id[:64], exc_info=True
+            )
+
+    async def token_failures(self, app_id: int, now: dt.datetime) -> list[TokenFailure]:
+        failures: list[TokenFailure] = await self._with_orm("token_failures", app_id, now)
+        return failures

@@ -11,6 +11,7 @@ import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import unquote_plus
 
 from zentail.crypto import Keyring, digests_equal
@@ -58,10 +59,15 @@ def parse_basic(header_value: str) -> tuple[str, str]:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
+def plausible_client_id(value: str) -> bool:
+    """Whether ``value`` could be a client ID this server issued (printable ASCII, bounded)."""
+    return _PLAUSIBLE_CLIENT_ID.fullmatch(value) is not None
+
+
 def extract(authorization: str | None, params: Mapping[str, str]) -> PresentedCredentials:
     """Find the one set of client credentials in the request (RFC 6749 §2.3)."""
     credentials = _presented(authorization, params)
-    if not _PLAUSIBLE_CLIENT_ID.fullmatch(credentials.client_id):
+    if not plausible_client_id(credentials.client_id):
         raise InvalidClient()
     return credentials
 
@@ -81,13 +87,23 @@ def _presented(authorization: str | None, params: Mapping[str, str]) -> Presente
     raise InvalidClient("Client authentication is required")
 
 
+# Why credentials fail: the audit's reasons, and the diagnostics' (zentail.oauth.diagnostics).
+# (Names of failures, not secrets.)
+UNKNOWN_CLIENT = "unknown client"
+WRONG_SECRET = "wrong secret"  # noqa: S105
+EXPIRED_SECRET = "expired secret"  # noqa: S105
+INVALID_SECRET = "invalid_secret"  # noqa: S105
+SECRET_EXPIRED = "secret_expired"  # noqa: S105
+
+
 def failure(
     client: Client | None, keyring: Keyring, credentials: PresentedCredentials
 ) -> str | None:
     """Why ``credentials`` do not authenticate ``client`` (``None`` when they do).
 
     Every candidate digest is compared in constant time, and an unknown client is compared
-    against a dummy digest, so the answer's timing does not reveal which case applied.
+    against a dummy digest, so the answer's timing does not reveal which case applied. A
+    secret past its grace period never authenticates; it is only told apart from a wrong one.
     """
     presented = keyring.digest(credentials.client_secret)
     candidates = client.secret_digests if client else (_UNKNOWN_CLIENT_DIGEST,)
@@ -95,8 +111,36 @@ def failure(
     for digest in candidates:
         matched |= digests_equal(presented, digest)
     if client is None:
-        return "unknown client"
-    return None if matched else "wrong secret"
+        return UNKNOWN_CLIENT
+    if matched:
+        return None
+    expired = False
+    for digest in client.expired_secret_digests:
+        expired |= digests_equal(presented, digest)
+    return EXPIRED_SECRET if expired else WRONG_SECRET
+
+
+class AsyncClientStore(Protocol):
+    async def find_client(self, client_id: str) -> Client | None: ...
+
+    async def record_auth_failure(self, client_id: str, reason: str) -> None: ...
+
+
+async def verified(
+    store: AsyncClientStore,
+    keyring: Keyring,
+    credentials: PresentedCredentials,
+    client: Client | None,
+) -> Client:
+    """RFC 6749 §2.3.1: ``client`` (the one found for ``credentials.client_id``) when the
+    presented secret is one of its valid secrets; otherwise the failure is recorded and
+    ``invalid_client`` raised, carrying the reason for the diagnostics."""
+    reason = failure(client, keyring, credentials)
+    if reason is not None or client is None:
+        await store.record_auth_failure(credentials.client_id, reason or UNKNOWN_CLIENT)
+        diagnosis = SECRET_EXPIRED if reason == EXPIRED_SECRET else INVALID_SECRET
+        raise InvalidClient().because(diagnosis, method=credentials.method)
+    return client
 
 
 def authenticate(store: ClientStore, keyring: Keyring, credentials: PresentedCredentials) -> Client:

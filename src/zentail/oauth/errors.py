@@ -8,7 +8,7 @@ within RFC 6749's ``error_description`` character set; details for operators go 
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import ClassVar, Self
 
 NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _DESCRIPTION_CHARSET = re.compile(r"[\x20-\x21\x23-\x5B\x5D-\x7E]*")
@@ -26,6 +26,16 @@ class OAuth2Error(Exception):
         super().__init__(description or self.error)
         self.description = description
         self.extra_headers = headers or {}
+        # Why, for the client's owner only (zentail.oauth.diagnostics); never in the response.
+        self.reason: str | None = None
+        self.detail: dict[str, str | int | bool | None] = {}
+
+    def because(self, reason: str, **detail: str | int | bool | None) -> Self:
+        """Attach the stable reason (and its detail) that the client's owner may read in the
+        token diagnostics; the response stays exactly as it is."""
+        self.reason = reason
+        self.detail = detail
+        return self
 
     def body(self) -> dict[str, str]:
         body = {"error": self.error}
@@ -42,14 +52,15 @@ class InvalidRequest(OAuth2Error):
 
 
 class MethodNotAllowed(OAuth2Error):
-    """Anything but ``POST`` at a client-authenticated endpoint: 405 with ``Allow: POST``
-    ("The client MUST use the HTTP POST method", RFC 6749 §3.2)."""
+    """A method the endpoint does not take: 405 with ``Allow`` (RFC 9110 §15.5.6). The
+    client-authenticated endpoints take only ``POST`` ("The client MUST use the HTTP POST
+    method", RFC 6749 §3.2)."""
 
     error = "invalid_request"
     status_code = 405
 
-    def __init__(self) -> None:
-        super().__init__("Use POST", headers={"Allow": "POST"})
+    def __init__(self, allowed: str = "POST") -> None:
+        super().__init__(f"Use {allowed}", headers={"Allow": allowed})
 
 
 class RequestTooLarge(OAuth2Error):

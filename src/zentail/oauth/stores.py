@@ -20,6 +20,9 @@ class Client:
     redirect_uri: str
     active: bool
     secret_digests: tuple[str, ...]
+    # Secrets that were valid once and are now past their grace: never accepted, only
+    # recognised, so a failure can be diagnosed as ``secret_expired``.
+    expired_secret_digests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class CodeGrant:
     scopes: str
     expires_at: dt.datetime
     installed: bool
+    issued_at: dt.datetime | None = None
+    consumed_at: dt.datetime | None = None  # set when the code was redeemed before
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,18 @@ class RedemptionResult:
     replaced: tuple[str, ...] = ()  # digests of the tokens a redemption replaced
 
 
+@dataclass(frozen=True)
+class TokenFailure:
+    """A refused token request that named an existing client (see
+    :mod:`zentail.oauth.diagnostics`). Never holds a code, secret or token."""
+
+    error: str
+    reason: str
+    detail: dict[str, str | int | bool | None]
+    at: dt.datetime
+    source_ip: str | None = None
+
+
 class AsyncGrantStore(Protocol):
     """The token endpoint's storage, for code on the event loop."""
 
@@ -120,4 +137,13 @@ class AsyncGrantStore(Protocol):
 
     async def revoke_tokens_issued_from(self, grant: CodeGrant) -> int:
         """Replay response (RFC 6749 §4.1.2): revoke what the code produced; return the count."""
+        ...
+
+    async def code_issued_to_another_client(self, code_digest: str, app_id: int) -> bool:
+        """Whether a code with ``code_digest`` exists for an app other than ``app_id``."""
+        ...
+
+    async def record_token_failure(self, client_id: str, failure: TokenFailure) -> None:
+        """Keep ``failure`` for the owner of ``client_id`` when that client exists (the same
+        statement either way); bounded per client and in time; never raises."""
         ...

@@ -3,6 +3,10 @@
 client_request (see :mod:`zentail.oauth.endpoint`) → before_authentication (the throttle)
 → authenticate the client → check grant_type → check the client may use it
 → authorization_code.exchange → token response
+
+A refusal is answered as RFC 6749 §5.2 says and nothing more; when the request named a
+client, the refusal is also kept, with its reason, for that client's owner
+(:mod:`zentail.oauth.diagnostics`).
 """
 
 from __future__ import annotations
@@ -11,12 +15,12 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 
 from zentail.crypto import Keyring
-from zentail.oauth import client_auth
+from zentail.oauth import client_auth, diagnostics
 from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, client_request, error_result
 from zentail.oauth.errors import (
-    InvalidClient,
     InvalidRequest,
     OAuth2Error,
+    SlowDown,
     UnauthorizedClient,
     UnsupportedGrantType,
 )
@@ -26,18 +30,6 @@ from zentail.oauth.stores import AsyncGrantStore, Client
 AsyncBeforeAuthentication = Callable[[client_auth.PresentedCredentials], Awaitable[None]]
 """Awaited with the presented credentials before they are checked; raising an
 :class:`OAuth2Error` (e.g. ``SlowDown``) ends the request with that error."""
-
-
-async def authenticate_client(
-    store: AsyncGrantStore, keyring: Keyring, credentials: client_auth.PresentedCredentials
-) -> Client:
-    """RFC 6749 §2.3.1: the client whose valid secret matches, or ``invalid_client``."""
-    client = await store.find_client(credentials.client_id)
-    reason = client_auth.failure(client, keyring, credentials)
-    if reason is not None or client is None:
-        await store.record_auth_failure(credentials.client_id, reason or "unknown client")
-        raise InvalidClient()
-    return client
 
 
 async def handle(
@@ -50,20 +42,45 @@ async def handle(
 ) -> EndpointResult:
     """Process one token request; never raises for client input."""
     client: Client | None = None
+    client_id: str | None = None
     try:
         params, credentials = client_request(request)
+        client_id = credentials.client_id
         if before_authentication is not None:
             await before_authentication(credentials)
-        client = await authenticate_client(store, keyring, credentials)
+        client = await client_auth.verified(
+            store, keyring, credentials, await store.find_client(client_id)
+        )
         grant_type = params.get("grant_type")
         if grant_type is None:
             raise InvalidRequest("Missing grant_type")
         if grant_type != authorization_code.GRANT_TYPE:
-            raise UnsupportedGrantType("Only grant_type=authorization_code is supported")
+            raise UnsupportedGrantType("Only grant_type=authorization_code is supported").because(
+                diagnostics.UNSUPPORTED_GRANT_TYPE, grant_type=grant_type
+            )
         if not client.active:
-            raise UnauthorizedClient("The application is suspended")
+            raise UnauthorizedClient("The application is suspended").because(
+                diagnostics.APP_SUSPENDED
+            )
         issued = await authorization_code.exchange(params, client, store, keyring, now())
     except OAuth2Error as error:
+        await _diagnose(request, error, client_id, store, now())
         return error_result(error, client)
     body = {"access_token": issued.access_token, "token_type": "bearer"}
     return EndpointResult(200, body, client=client)
+
+
+async def _diagnose(
+    request: OAuthHttpRequest,
+    error: OAuth2Error,
+    client_id: str | None,
+    store: AsyncGrantStore,
+    now: dt.datetime,
+) -> None:
+    """Keep a refusal for the owner of the client it named, if any (a throttled request is
+    refused before any work, and is not kept)."""
+    if isinstance(error, SlowDown):
+        return
+    client_id = client_id or diagnostics.presented_client_id(request)
+    if client_id:
+        await store.record_token_failure(client_id, diagnostics.failure_of(error, now))

@@ -82,7 +82,7 @@ def purge_once(platform: Platform, stop: threading.Event | None = None) -> Purge
                     batch_size=settings.purge_batch_size,
                 )
             codes, tokens, batches = codes + counts.codes, tokens + counts.tokens, batches + 1
-            if max(counts.codes, counts.tokens) < settings.purge_batch_size:
+            if counts.largest < settings.purge_batch_size:
                 break
         with platform.db.session(write=True) as session:
             forgotten = users.purge_login_failures(

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from zentail.crypto import Keyring, new_access_token
-from zentail.oauth import stores
+from zentail.oauth import diagnostics, stores
 from zentail.oauth.errors import InvalidGrant, InvalidRequest
 from zentail.oauth.stores import AsyncGrantStore, Client, CodeGrant, CodeRedemption
 
@@ -48,22 +48,55 @@ async def exchange(
     installation live and the redirect URI the exact one it was issued for, issue the token;
     a code issued to another client is not found) → on replay revoke what the code produced
     (RFC 6749 §4.1.2, RFC 6819 §5.2.1.1). Every refusal is ``invalid_grant`` with no hint
-    which check failed, but for the redirect URI (§4.1.3 names it).
+    which check failed, but for the redirect URI (§4.1.3 names it); the reason goes to the
+    client's owner only (:mod:`zentail.oauth.diagnostics`).
     """
     code = code_parameter(params)
     redirect_uri = params.get("redirect_uri")
     if redirect_uri is None:
         raise InvalidRequest("Missing redirect_uri")
-    access_token = new_access_token()
+    access_token, code_digest = new_access_token(), keyring.digest(code)
     result = await store.redeem(
-        CodeRedemption(
-            keyring.digest(code), client.app_id, redirect_uri, keyring.digest(access_token), now
-        )
+        CodeRedemption(code_digest, client.app_id, redirect_uri, keyring.digest(access_token), now)
     )
-    if result.outcome == stores.REPLAYED and result.grant is not None:
-        await store.revoke_tokens_issued_from(result.grant)
-    if result.outcome == stores.REDIRECT_MISMATCH:
-        raise InvalidGrant("redirect_uri does not match the registered redirect URI")
-    if result.outcome != stores.REDEEMED or result.grant is None or result.token_id is None:
-        raise InvalidGrant("Invalid authorization code")
-    return IssuedToken(access_token, result.token_id, result.grant)
+    grant = result.grant
+    if result.outcome == stores.REDEEMED and grant is not None and result.token_id is not None:
+        return IssuedToken(access_token, result.token_id, grant)
+    if result.outcome == stores.REPLAYED and grant is not None:
+        revoked = await store.revoke_tokens_issued_from(grant)
+        if not grant.installed:  # uninstalling consumes the installation's open codes
+            raise InvalidGrant("Invalid authorization code").because(diagnostics.APP_UNINSTALLED)
+        raise InvalidGrant("Invalid authorization code").because(
+            diagnostics.CODE_REUSED,
+            first_redeemed_at=diagnostics.instant(grant.consumed_at),
+            tokens_revoked=revoked,
+        )
+    if result.outcome == stores.REDIRECT_MISMATCH and grant is not None:
+        raise InvalidGrant("redirect_uri does not match the registered redirect URI").because(
+            diagnostics.REDIRECT_URI_MISMATCH, sent=redirect_uri, registered=grant.redirect_uri
+        )
+    raise await _refusal(result, code_digest, client, store, now)
+
+
+async def _refusal(
+    result: stores.RedemptionResult,
+    code_digest: str,
+    client: Client,
+    store: AsyncGrantStore,
+    now: dt.datetime,
+) -> InvalidGrant:
+    """The ``invalid_grant`` for an expired, orphaned or unknown code, with its reason."""
+    error = InvalidGrant("Invalid authorization code")
+    grant = result.grant
+    if result.outcome == stores.EXPIRED and grant is not None:
+        age = int((now - grant.issued_at).total_seconds()) if grant.issued_at else None
+        return error.because(
+            diagnostics.CODE_EXPIRED,
+            age_seconds=age,
+            expired_at=diagnostics.instant(grant.expires_at),
+        )
+    if result.outcome == stores.UNINSTALLED:
+        return error.because(diagnostics.APP_UNINSTALLED)
+    if await store.code_issued_to_another_client(code_digest, client.app_id):
+        return error.because(diagnostics.CODE_FOR_ANOTHER_CLIENT)
+    return error.because(diagnostics.CODE_UNKNOWN)
