@@ -128,6 +128,23 @@ class World:
     def code(self, app: TestApp, account: TestAccount) -> str:
         return query_params(self.install(app, account))["code"]
 
+    def pkce_code(
+        self, app: TestApp, account: TestAccount, challenge: str, scopes: str | None = None
+    ) -> str:
+        """A code as ``/v1/authorize`` mints it: bound to an S256 ``challenge``."""
+        with self.platform.db.session(write=True) as session:
+            issued = installs.issue_code(
+                session,
+                self.platform.keyring,
+                app=apps.get_app(session, app.client_id),
+                account_id=account.id,
+                actor=ACTOR,
+                code_ttl=self.platform.settings.authorization_code_ttl,
+                scopes=scopes,
+                code_challenge=challenge,
+            )
+        return issued.code
+
     def uninstall(self, app: TestApp, account: TestAccount) -> None:
         with self.platform.db.session(write=True) as session:
             installs.uninstall(

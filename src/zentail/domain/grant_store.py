@@ -24,7 +24,7 @@ from zentail import generations
 from zentail.domain.actors import Actor
 from zentail.domain.authorization import SqlAuthorizationStore
 from zentail.limits import Outcome
-from zentail.oauth import stores
+from zentail.oauth import pkce, stores
 from zentail.oauth.stores import Client, CodeGrant, CodeRedemption, RedemptionResult
 from zentail.platform import Platform
 from zentail.principal_cache import CachedClient
@@ -63,6 +63,7 @@ CONSUME = Statement.build(
         select(Installation.uninstalled_at)
         .where(Installation.id == AuthorizationCode.installation_id)
         .scalar_subquery(),
+        AuthorizationCode.code_challenge,
     )
 )
 CONSUMED_CODE = Statement.build(
@@ -74,6 +75,7 @@ CONSUMED_CODE = Statement.build(
         AuthorizationCode.scopes,
         AuthorizationCode.expires_at,
         Installation.uninstalled_at,
+        AuthorizationCode.code_challenge,
     )
     .join(Installation, Installation.id == AuthorizationCode.installation_id)
     .where(
@@ -155,12 +157,12 @@ Script = Generator[tuple[Statement, dict[str, Any]], list[Row], RedemptionResult
 
 
 def _grant(row: Row, app_id: int) -> CodeGrant:
-    code_id, account_id, installation_id, redirect_uri, scopes, expires_at, uninstalled = row
+    code_id, account_id, installation_id, redirect_uri, scopes = row[:5]
+    expires_at, uninstalled, challenge = row[5:]
     expires = timestamp(expires_at)
     assert expires is not None
-    return CodeGrant(
-        code_id, app_id, account_id, installation_id, redirect_uri, scopes, expires, not uninstalled
-    )
+    bound = (code_id, app_id, account_id, installation_id, redirect_uri, scopes, expires)
+    return CodeGrant(*bound, installed=not uninstalled, code_challenge=challenge)
 
 
 def redeem_script(attempt: CodeRedemption, actor: Actor, dialect: str) -> Script:
@@ -183,6 +185,8 @@ def redeem_script(attempt: CodeRedemption, actor: Actor, dialect: str) -> Script
         return RedemptionResult(stores.UNINSTALLED, grant)
     if attempt.redirect_uri != grant.redirect_uri:
         return RedemptionResult(stores.REDIRECT_MISMATCH, grant)
+    if not pkce.verifies(attempt.code_verifier, grant.code_challenge):
+        return RedemptionResult(stores.VERIFIER_MISMATCH, grant)
     if dialect == "postgresql":
         (token_id, digests), *_ = yield (
             ISSUE_POSTGRESQL,
