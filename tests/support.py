@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -112,18 +113,22 @@ class World:
             row.id, credentials.client_id, credentials.client_secret, redirect_uri, row.name
         )
 
-    def install(self, app: TestApp, account: TestAccount) -> str:
-        """Install and return the redirect URL (holding a fresh code)."""
+    def _issue(self, app: TestApp, account: TestAccount, action: Any, **options: Any) -> Any:
+        """``installs.install`` or ``installs.issue_code`` for the app on the account."""
         with self.platform.db.session(write=True) as session:
-            result = installs.install(
+            return action(
                 session,
                 self.platform.keyring,
                 app=apps.get_app(session, app.client_id),
                 account_id=account.id,
                 actor=ACTOR,
                 code_ttl=self.platform.settings.authorization_code_ttl,
+                **options,
             )
-        return result.redirect_url
+
+    def install(self, app: TestApp, account: TestAccount) -> str:
+        """Install and return the redirect URL (holding a fresh code)."""
+        return str(self._issue(app, account, installs.install).redirect_url)
 
     def code(self, app: TestApp, account: TestAccount) -> str:
         return query_params(self.install(app, account))["code"]
@@ -132,18 +137,10 @@ class World:
         self, app: TestApp, account: TestAccount, challenge: str, scopes: str | None = None
     ) -> str:
         """A code as ``/v1/authorize`` mints it: bound to an S256 ``challenge``."""
-        with self.platform.db.session(write=True) as session:
-            issued = installs.issue_code(
-                session,
-                self.platform.keyring,
-                app=apps.get_app(session, app.client_id),
-                account_id=account.id,
-                actor=ACTOR,
-                code_ttl=self.platform.settings.authorization_code_ttl,
-                scopes=scopes,
-                code_challenge=challenge,
-            )
-        return issued.code
+        issued = self._issue(
+            app, account, installs.issue_code, scopes=scopes, code_challenge=challenge
+        )
+        return str(issued.code)
 
     def uninstall(self, app: TestApp, account: TestAccount) -> None:
         with self.platform.db.session(write=True) as session:

@@ -82,17 +82,6 @@ def test_a_verifier_sent_for_an_install_button_code_is_invalid_grant(
     assert (status, body) == (400, {"error": "invalid_grant", "error_description": MISMATCH})
 
 
-def test_an_install_button_code_without_verifier_answers_as_documented(
-    client: TestClient, world: World
-) -> None:
-    app, account = world.app(), world.account()
-    response = exchange(client, app, world.code(app, account))
-    assert response.status_code == 200
-    assert response.json().keys() == {"access_token", "token_type"}
-    assert response.json()["token_type"] == "bearer"
-    assert response.json()["access_token"].startswith("ztk_")
-
-
 def test_an_empty_code_verifier_counts_as_absent_for_an_install_button_code(
     client: TestClient, world: World
 ) -> None:

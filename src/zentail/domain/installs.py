@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -26,7 +26,7 @@ from zentail.domain import audit, webhooks
 from zentail.domain.actors import Actor
 from zentail.domain.apps import valid_secrets
 from zentail.domain.errors import Conflict, InvalidInput, NotFound
-from zentail.oauth import callback_signature
+from zentail.oauth import authorize, callback_signature
 from zentail.storage.models import (
     AccessToken,
     App,
@@ -151,8 +151,7 @@ def _redirect_url(keyring: crypto.Keyring, app: App, code: str, now: dt.datetime
         params[callback_signature.SIGNATURE_PARAM] = callback_signature.sign(
             registered | params, signing_secret
         )
-    separator = "&" if "?" in app.redirect_uri else "?"
-    return f"{app.redirect_uri}{separator}{urlencode(params)}"
+    return authorize.response_location(app.redirect_uri, params)
 
 
 def get_installation(session: Session, *, app: App, account_id: int) -> Installation:
