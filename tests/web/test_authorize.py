@@ -4,7 +4,6 @@ redirect URI cannot be trusted, a redirect with ``error``, ``state`` and ``iss``
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -13,13 +12,12 @@ from fastapi.testclient import TestClient
 
 from tests.security.helpers import events
 from tests.support import TestAccount, TestApp, World, exchange_body, query_params
-from tests.web.pages import CSRF_FIELD, log_in
+from tests.web.pages import CSRF_FIELD, hidden_fields, log_in
 from zentail.oauth.pkce import s256
 from zentail.platform import Platform
 
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 STATE = "af0ifjsldkj"
-HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
 
 def authorize_url(app: TestApp, **changes: str | None) -> str:
@@ -35,14 +33,8 @@ def authorize_url(app: TestApp, **changes: str | None) -> str:
     return "/v1/authorize?" + urlencode({k: v for k, v in params.items() if v is not None})
 
 
-def consent_form(page: httpx.Response) -> dict[str, str]:
-    """The consent form's fields (CSRF token included), as the browser would post them."""
-    assert page.status_code == 200, page.text
-    return dict(HIDDEN.findall(page.text))
-
-
 def decide(client: TestClient, url: str, decision: str) -> httpx.Response:
-    form = consent_form(client.get(url)) | {"decision": decision}
+    form = hidden_fields(client.get(url)) | {"decision": decision}
     return client.post("/v1/authorize", data=form, follow_redirects=False)
 
 
@@ -120,7 +112,7 @@ def test_an_omitted_scope_grants_the_apps_registered_scopes(
 ) -> None:
     app = world.app(scopes="salesOrder:read inventory:write")
     page = client.get(authorize_url(app, scope=None))
-    assert consent_form(page)["scope"] == "salesOrder:read inventory:write"
+    assert hidden_fields(page)["scope"] == "salesOrder:read inventory:write"
     assert "Update inventory levels" in page.text
 
 
@@ -161,7 +153,7 @@ def test_posting_the_consent_without_the_csrf_token_is_refused(
     client: TestClient, world: World, admin: TestAccount
 ) -> None:
     app = world.app()
-    form = consent_form(client.get(authorize_url(app)))
+    form = hidden_fields(client.get(authorize_url(app)))
     del form["csrf_token"]
     answer = client.post("/v1/authorize", data=form | {"decision": "approve"})
     assert answer.status_code == 403
@@ -173,7 +165,7 @@ def test_the_posted_parameters_are_validated_again(
     client: TestClient, world: World, admin: TestAccount
 ) -> None:
     app, other = world.app(scopes="salesOrder:read"), world.app()
-    form = consent_form(client.get(authorize_url(app)))
+    form = hidden_fields(client.get(authorize_url(app)))
     widened = client.post(
         "/v1/authorize",
         data=form | {"scope": "salesOrder:read salesOrder:write", "decision": "approve"},
