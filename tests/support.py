@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
@@ -167,6 +167,20 @@ class World:
                 actor=ACTOR,
             )
         return raw
+
+
+def authorize_url(app: TestApp, challenge: str, **params: str | None) -> str:
+    """``/v1/authorize?…`` for ``app`` with an S256 ``challenge``, asking for
+    ``salesOrder:read``; ``params`` add to or replace those (``None`` leaves one out)."""
+    query = {
+        "response_type": "code",
+        "client_id": app.client_id,
+        "redirect_uri": app.redirect_uri,
+        "scope": "salesOrder:read",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    } | params
+    return "/v1/authorize?" + urlencode({k: v for k, v in query.items() if v is not None})
 
 
 def exchange_body(code: str, redirect_uri: str) -> dict[str, str]:

@@ -4,14 +4,12 @@ the app and its scopes, Approve, and the partner's callback with ``code``, ``sta
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import httpx
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from tests.browser.conftest import Partner, Screenshots
-from tests.support import PASSWORD, LiveServer, World, exchange_body
+from tests.support import PASSWORD, LiveServer, World, authorize_url, exchange_body
 from zentail.oauth.pkce import s256
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -28,17 +26,8 @@ def test_a_seller_logs_in_approves_and_lands_on_the_partner_with_code_state_and_
 ) -> None:
     account = world.account()
     app = world.app(scopes="salesOrder:read inventory:read", redirect_uri=partner.redirect_uri)
-    query = {
-        "response_type": "code",
-        "client_id": app.client_id,
-        "redirect_uri": app.redirect_uri,
-        "scope": "salesOrder:read",
-        "state": STATE,
-        "code_challenge": s256(VERIFIER),
-        "code_challenge_method": "S256",
-    }
     page = context.new_page()
-    page.goto(f"{live_server.base_url}/v1/authorize?{urlencode(query)}")
+    page.goto(live_server.base_url + authorize_url(app, s256(VERIFIER), state=STATE))
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     snap(page, "login")
     page.get_by_label("E-mail").fill(account.admin_email)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests import support
 from tests.security.helpers import events
 from tests.support import TestAccount, TestApp, World, exchange_body, query_params
 from tests.web.pages import CSRF_FIELD, hidden_fields, log_in
@@ -21,16 +22,7 @@ STATE = "af0ifjsldkj"
 
 
 def authorize_url(app: TestApp, **changes: str | None) -> str:
-    params = {
-        "response_type": "code",
-        "client_id": app.client_id,
-        "redirect_uri": app.redirect_uri,
-        "scope": "salesOrder:read",
-        "state": STATE,
-        "code_challenge": s256(VERIFIER),
-        "code_challenge_method": "S256",
-    } | changes
-    return "/v1/authorize?" + urlencode({k: v for k, v in params.items() if v is not None})
+    return support.authorize_url(app, s256(VERIFIER), **({"state": STATE} | changes))
 
 
 def decide(client: TestClient, url: str, decision: str) -> httpx.Response:
