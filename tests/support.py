@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
@@ -112,21 +113,34 @@ class World:
             row.id, credentials.client_id, credentials.client_secret, redirect_uri, row.name
         )
 
-    def install(self, app: TestApp, account: TestAccount) -> str:
-        """Install and return the redirect URL (holding a fresh code)."""
+    def _issue(self, app: TestApp, account: TestAccount, action: Any, **options: Any) -> Any:
+        """``installs.install`` or ``installs.issue_code`` for the app on the account."""
         with self.platform.db.session(write=True) as session:
-            result = installs.install(
+            return action(
                 session,
                 self.platform.keyring,
                 app=apps.get_app(session, app.client_id),
                 account_id=account.id,
                 actor=ACTOR,
                 code_ttl=self.platform.settings.authorization_code_ttl,
+                **options,
             )
-        return result.redirect_url
+
+    def install(self, app: TestApp, account: TestAccount) -> str:
+        """Install and return the redirect URL (holding a fresh code)."""
+        return str(self._issue(app, account, installs.install).redirect_url)
 
     def code(self, app: TestApp, account: TestAccount) -> str:
         return query_params(self.install(app, account))["code"]
+
+    def pkce_code(
+        self, app: TestApp, account: TestAccount, challenge: str, scopes: str | None = None
+    ) -> str:
+        """A code as ``/v1/authorize`` mints it: bound to an S256 ``challenge``."""
+        issued = self._issue(
+            app, account, installs.issue_code, scopes=scopes, code_challenge=challenge
+        )
+        return str(issued.code)
 
     def uninstall(self, app: TestApp, account: TestAccount) -> None:
         with self.platform.db.session(write=True) as session:
@@ -153,6 +167,20 @@ class World:
                 actor=ACTOR,
             )
         return raw
+
+
+def authorize_url(app: TestApp, challenge: str, **params: str | None) -> str:
+    """``/v1/authorize?…`` for ``app`` with an S256 ``challenge``, asking for
+    ``salesOrder:read``; ``params`` add to or replace those (``None`` leaves one out)."""
+    query = {
+        "response_type": "code",
+        "client_id": app.client_id,
+        "redirect_uri": app.redirect_uri,
+        "scope": "salesOrder:read",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    } | params
+    return "/v1/authorize?" + urlencode({k: v for k, v in query.items() if v is not None})
 
 
 def exchange_body(code: str, redirect_uri: str) -> dict[str, str]:

@@ -58,10 +58,11 @@ class SecurityHeadersMiddleware:
 
 class WebSessionMiddleware(SessionMiddleware):
     """Web sessions for the platform's pages; API and OAuth paths (``/v1/``, ``/.well-known/``)
-    never read or set the cookie, so they skip it."""
+    never read or set the cookie, so they skip it, but for the authorization endpoint, a page
+    (:data:`zentail.api.errors.WEB_PATHS`)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(api_errors.API_PREFIXES):
+        if scope["type"] == "http" and api_errors.is_api_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)

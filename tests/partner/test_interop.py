@@ -13,7 +13,8 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import requests
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.common.security import generate_token
+from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
 from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
 from httpx_oauth.oauth2 import OAuth2
 from requests_oauthlib import OAuth2Session as RequestsOAuthlibSession
@@ -21,7 +22,8 @@ from requests_oauthlib import OAuth2Session as RequestsOAuthlibSession
 import zentail_partner as partner
 from tests.partner import aio
 from tests.partner.live import install, new_app
-from tests.support import LiveServer, World, query_params
+from tests.support import PASSWORD, LiveServer, World, query_params
+from tests.web.pages import hidden_fields
 
 pytestmark = pytest.mark.server
 REDIRECT_URI = "https://partner.example/oauth_callback"
@@ -154,3 +156,49 @@ def test_httpx_oauth_client(
     assert_client_secret_basic(sent[0].headers, sent[0].content, app)
     with partner.Client(live_server.base_url, token["access_token"]) as api:
         assert list(api.paginate(partner.list_sales_orders())) == []
+
+
+def test_authlib_httpx_client_completes_the_partner_initiated_flow_with_pkce(
+    live_server: LiveServer, world: World
+) -> None:
+    """Authlib builds the authorization URL with an S256 challenge; a seller's browser (an
+    httpx client with the session cookie) logs in and approves; Authlib checks ``state``,
+    exchanges the code with its verifier and calls the Open API with the token."""
+    app, account = new_app(world, REDIRECT_URI), world.account()
+    base = live_server.base_url
+    with OAuth2Client(
+        app.client_id,
+        app.client_secret,
+        redirect_uri=app.redirect_uri,
+        scope="salesOrder:read",
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",
+    ) as partner_client:
+        verifier = generate_token(64)
+        url, state = partner_client.create_authorization_url(
+            f"{base}/v1/authorize", code_verifier=verifier
+        )
+        callback = approve_in_browser(base, url, account.admin_email)
+        assert query_params(callback)["iss"] == base
+        partner_client.fetch_token(
+            f"{base}/v1/token", authorization_response=callback, state=state, code_verifier=verifier
+        )
+        orders = partner_client.get(f"{base}/v1/salesOrder")
+    assert orders.status_code == 200, orders.text
+    assert orders.json()["results"] == []
+
+
+def approve_in_browser(base_url: str, authorization_url: str, email: str) -> str:
+    """What the seller does: open the URL, log in, approve; the callback URL it lands on."""
+    with httpx.Client(base_url=base_url) as browser:
+        to_login = browser.get(authorization_url)
+        assert to_login.status_code == 303, to_login.text
+        login_page = browser.get(to_login.headers["location"])
+        form = hidden_fields(login_page) | {"email": email, "password": PASSWORD}
+        logged_in = browser.post("/login", data=form)
+        assert logged_in.status_code == 303, logged_in.text
+        consent = browser.get(logged_in.headers["location"])
+        decision = hidden_fields(consent) | {"decision": "approve"}
+        approved = browser.post("/v1/authorize", data=decision)
+        assert approved.status_code == 303, approved.text
+        return str(approved.headers["location"])

@@ -166,7 +166,8 @@ def test_item_46_metadata_lists_issuer_endpoints_methods_and_scopes(
         ]
     assert document["scopes_supported"] == list(SCOPES)
     assert document["grant_types_supported"] == ["authorization_code"]
-    assert "code_challenge_methods_supported" not in document
+    assert document["authorization_endpoint"] == f"{issuer}/v1/authorize"
+    assert document["code_challenge_methods_supported"] == ["S256"]
 
 
 def test_item_46_live_server_metadata_issuer_is_its_configured_issuer(

@@ -3,6 +3,7 @@ would: read the CSRF token from the page, post forms, log in."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from tests.support import PASSWORD
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+HIDDEN_FIELD = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
 
 def csrf_token(client: TestClient, path: str = "/login") -> str:
@@ -39,3 +41,10 @@ def shown_once(html: str, field_id: str) -> str | None:
     """The value of a one-time secret field (token, client secret, password) on a page."""
     match = re.search(rf'id="{field_id}" class="secret"[^>]*>([^<]+)</textarea>', html)
     return match.group(1) if match else None
+
+
+def hidden_fields(page: httpx.Response) -> dict[str, str]:
+    """A form's hidden fields (CSRF token included; the consent form's request), as the
+    browser would post them."""
+    assert page.status_code == 200, page.text
+    return {name: html.unescape(value) for name, value in HIDDEN_FIELD.findall(page.text)}

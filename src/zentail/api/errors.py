@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from zentail.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from zentail.oauth import metadata
 from zentail.storage.availability import UNAVAILABLE_ERRORS
 from zentail.storage.errors import DatabaseUnavailable
 
@@ -29,6 +30,14 @@ log = logging.getLogger("zentail.api")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 API_PREFIXES = ("/v1/", "/.well-known/")
+# The one page under an API prefix: the authorization endpoint (RFC 6749 §3.1) is where a
+# seller's browser logs in and consents, so it has the web's session and HTML error pages.
+WEB_PATHS = frozenset({metadata.AUTHORIZATION_PATH})
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` belongs to the API (JSON errors, no session cookie)."""
+    return path.startswith(API_PREFIXES) and path not in WEB_PATHS
 
 
 class FieldError(BaseModel):
@@ -106,7 +115,7 @@ def problem(
 
 
 def is_api_request(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIXES)
+    return is_api_path(request.url.path)
 
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {

@@ -201,8 +201,12 @@ def update_app(
     return app
 
 
+def find_app(session: Session, client_id: str) -> App | None:
+    return session.scalar(select(App).where(App.client_id == client_id))
+
+
 def get_app(session: Session, client_id: str) -> App:
-    app = session.scalar(select(App).where(App.client_id == client_id))
+    app = find_app(session, client_id)
     if app is None:
         raise NotFound(f"no app with client ID {client_id!r}")
     return app

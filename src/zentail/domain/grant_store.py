@@ -27,7 +27,7 @@ from zentail import generations
 from zentail.domain.actors import Actor
 from zentail.domain.authorization import SqlAuthorizationStore
 from zentail.limits import Bucket, Outcome
-from zentail.oauth import stores
+from zentail.oauth import pkce, stores
 from zentail.oauth.stores import (
     Client,
     CodeGrant,
@@ -77,6 +77,7 @@ CONSUME = Statement.build(
         select(Installation.uninstalled_at)
         .where(Installation.id == AuthorizationCode.installation_id)
         .scalar_subquery(),
+        AuthorizationCode.code_challenge,
         AuthorizationCode.created_at,
     )
 )
@@ -89,6 +90,7 @@ CONSUMED_CODE = Statement.build(
         AuthorizationCode.scopes,
         AuthorizationCode.expires_at,
         Installation.uninstalled_at,
+        AuthorizationCode.code_challenge,
         AuthorizationCode.created_at,
         AuthorizationCode.consumed_at,
     )
@@ -174,20 +176,17 @@ Script = Generator[tuple[Statement, dict[str, Any]], list[Row], RedemptionResult
 def _grant(row: Row, app_id: int) -> CodeGrant:
     """A :class:`CodeGrant` from a row of :data:`CONSUME` or (with ``consumed_at``)
     :data:`CONSUMED_CODE`."""
-    code_id, account_id, installation_id, redirect_uri, scopes, expires_at, uninstalled = row[:7]
+    code_id, account_id, installation_id, redirect_uri, scopes = row[:5]
+    expires_at, uninstalled, challenge, created_at = row[5:9]
     expires = timestamp(expires_at)
     assert expires is not None
+    bound = (code_id, app_id, account_id, installation_id, redirect_uri, scopes, expires)
     return CodeGrant(
-        code_id,
-        app_id,
-        account_id,
-        installation_id,
-        redirect_uri,
-        scopes,
-        expires,
-        not uninstalled,
-        issued_at=timestamp(row[7]),
-        consumed_at=timestamp(row[8]) if len(row) > 8 else None,
+        *bound,
+        installed=not uninstalled,
+        code_challenge=challenge,
+        issued_at=timestamp(created_at),
+        consumed_at=timestamp(row[9]) if len(row) > 9 else None,
     )
 
 
@@ -211,6 +210,8 @@ def redeem_script(attempt: CodeRedemption, actor: Actor, dialect: str) -> Script
         return RedemptionResult(stores.UNINSTALLED, grant)
     if attempt.redirect_uri != grant.redirect_uri:
         return RedemptionResult(stores.REDIRECT_MISMATCH, grant)
+    if not pkce.verifies(attempt.code_verifier, grant.code_challenge):
+        return RedemptionResult(stores.VERIFIER_MISMATCH, grant)
     if dialect == "postgresql":
         (token_id, digests), *_ = yield (
             ISSUE_POSTGRESQL,

@@ -2,7 +2,9 @@
 
 Install (RFC 6749 §4.1.2, platform-initiated): check that the app is active, record the
 installation, mint a one-time code bound to (app, account, redirect URI, scopes), and build
-the redirect ``<redirect URI>?client_id=…&code=…&timestamp=…&hmac=…``.
+the redirect ``<redirect URI>?client_id=…&code=…&timestamp=…&hmac=…``. A partner-initiated
+authorization (``/v1/authorize``) installs through the same :func:`issue_code`, with the scopes
+it asked for and its PKCE challenge, and builds its own redirect.
 
 An install that starts an installation (new, or after an uninstall) and an uninstall write
 their ``app.installed`` / ``app.uninstalled`` webhook event to the outbox in the same
@@ -14,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -23,8 +25,8 @@ from zentail import crypto, generations
 from zentail.domain import audit, webhooks
 from zentail.domain.actors import Actor
 from zentail.domain.apps import valid_secrets
-from zentail.domain.errors import Conflict, NotFound
-from zentail.oauth import callback_signature
+from zentail.domain.errors import Conflict, InvalidInput, NotFound
+from zentail.oauth import authorize, callback_signature
 from zentail.storage.models import (
     AccessToken,
     App,
@@ -41,6 +43,15 @@ class InstallResult:
     redirect_url: str
 
 
+@dataclass(frozen=True)
+class IssuedCode:
+    """An installation and the one-time code just minted for it (shown once, never stored)."""
+
+    installation: Installation
+    code: str
+    issued_at: dt.datetime
+
+
 def install(
     session: Session,
     keyring: crypto.Keyring,
@@ -51,25 +62,36 @@ def install(
     code_ttl: int,
 ) -> InstallResult:
     """Install ``app`` on the account and return where to send the browser (with a 303)."""
+    issued = issue_code(
+        session, keyring, app=app, account_id=account_id, actor=actor, code_ttl=code_ttl
+    )
+    redirect_url = _redirect_url(keyring, app, issued.code, issued.issued_at)
+    return InstallResult(issued.installation, redirect_url)
+
+
+def issue_code(
+    session: Session,
+    keyring: crypto.Keyring,
+    *,
+    app: App,
+    account_id: int,
+    actor: Actor,
+    code_ttl: int,
+    scopes: str | None = None,
+    code_challenge: str | None = None,
+) -> IssuedCode:
+    """Install ``app`` on the account (new, again after an uninstall, or as it is) and mint a
+    code bound to the app, account, registered redirect URI and ``scopes`` (the app's
+    registered scopes when ``None``; otherwise a subset of them), with the S256
+    ``code_challenge`` of a partner-initiated request (RFC 7636 §4.4), if any. Audited as
+    ``install`` and ``code.issued``, whichever entry point asked."""
     if app.status != "active":
         raise Conflict(f"{app.name} is suspended and cannot be installed")
+    granted = app.scopes if scopes is None else scopes
+    if not set(granted.split()) <= set(app.scopes.split()):
+        raise InvalidInput("scopes", "more scopes than the app is registered for")
     now = utcnow()
-    installation = session.scalar(
-        select(Installation).where(
-            Installation.app_id == app.id, Installation.account_id == account_id
-        )
-    )
-    started = installation is None or installation.uninstalled_at is not None
-    if installation is None:
-        installation = Installation(app_id=app.id, account_id=account_id, scopes=app.scopes)
-        session.add(installation)
-    elif installation.uninstalled_at is not None:
-        installation.uninstalled_at = None
-        installation.installed_at = now
-    installation.scopes = app.scopes
-    installation.installed_by_user_id = actor.user_id
-    session.flush()
-
+    installation = _installation(session, app, account_id, actor, granted, now)
     code = crypto.new_authorization_code()
     code_row = AuthorizationCode(
         digest=keyring.digest(code),
@@ -78,17 +100,41 @@ def install(
         installation_id=installation.id,
         redirect_uri=app.redirect_uri,
         scopes=installation.scopes,
+        code_challenge=code_challenge,
         expires_at=now + dt.timedelta(seconds=code_ttl),
     )
     session.add(code_row)
     session.flush()
-    audit.record(session, "install", actor, account_id=account_id, app_id=app.id)
-    if started:
-        webhooks.enqueue(session, installation, app, "app.installed")
     audit.record(
         session, "code.issued", actor, account_id=account_id, app_id=app.id, code_id=code_row.id
     )
-    return InstallResult(installation, _redirect_url(keyring, app, code, now))
+    return IssuedCode(installation, code, now)
+
+
+def _installation(
+    session: Session, app: App, account_id: int, actor: Actor, scopes: str, now: dt.datetime
+) -> Installation:
+    """The app's installation on the account, created or started again, with ``scopes``;
+    audited, and, when it starts, ``app.installed`` written to the outbox."""
+    installation = session.scalar(
+        select(Installation).where(
+            Installation.app_id == app.id, Installation.account_id == account_id
+        )
+    )
+    started = installation is None or installation.uninstalled_at is not None
+    if installation is None:
+        installation = Installation(app_id=app.id, account_id=account_id, scopes=scopes)
+        session.add(installation)
+    elif installation.uninstalled_at is not None:
+        installation.uninstalled_at = None
+        installation.installed_at = now
+    installation.scopes = scopes
+    installation.installed_by_user_id = actor.user_id
+    session.flush()
+    audit.record(session, "install", actor, account_id=account_id, app_id=app.id)
+    if started:
+        webhooks.enqueue(session, installation, app, "app.installed")
+    return installation
 
 
 def _redirect_url(keyring: crypto.Keyring, app: App, code: str, now: dt.datetime) -> str:
@@ -105,8 +151,7 @@ def _redirect_url(keyring: crypto.Keyring, app: App, code: str, now: dt.datetime
         params[callback_signature.SIGNATURE_PARAM] = callback_signature.sign(
             registered | params, signing_secret
         )
-    separator = "&" if "?" in app.redirect_uri else "?"
-    return f"{app.redirect_uri}{separator}{urlencode(params)}"
+    return authorize.response_location(app.redirect_uri, params)
 
 
 def get_installation(session: Session, *, app: App, account_id: int) -> Installation:

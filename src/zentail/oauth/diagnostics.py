@@ -17,6 +17,9 @@ reason                      meaning (detail)
 ``code_unknown``            no such code
 ``code_for_another_client`` the code exists but was issued to another client
 ``app_uninstalled``         the account uninstalled the app after the code was issued
+``code_verifier_mismatch``  PKCE: the ``code_verifier`` is wrong, missing, or sent for a
+                            code issued without a challenge; the code is now used up
+                            (``code_has_challenge``, ``code_verifier_sent``)
 ``invalid_secret``          the client secret is wrong (``method``)
 ``secret_expired``          an old secret, past its rotation's grace period (``method``)
 ``app_suspended``           the app is suspended
@@ -49,6 +52,7 @@ CODE_REUSED = "code_reused"
 CODE_UNKNOWN = "code_unknown"
 CODE_FOR_ANOTHER_CLIENT = "code_for_another_client"
 APP_UNINSTALLED = "app_uninstalled"
+CODE_VERIFIER_MISMATCH = "code_verifier_mismatch"
 INVALID_SECRET = client_auth.INVALID_SECRET
 SECRET_EXPIRED = client_auth.SECRET_EXPIRED
 APP_SUSPENDED = "app_suspended"

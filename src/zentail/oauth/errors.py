@@ -132,3 +132,15 @@ class TemporarilyUnavailable(OAuth2Error):
             "The service is temporarily unavailable; retry later",
             headers={"Retry-After": str(max(1, retry_after))},
         )
+
+
+class UnsupportedResponseType(OAuth2Error):
+    """The authorization endpoint's ``unsupported_response_type`` (RFC 6749 §4.1.2.1)."""
+
+    error = "unsupported_response_type"
+
+
+class AccessDenied(OAuth2Error):
+    """The resource owner denied the request (RFC 6749 §4.1.2.1)."""
+
+    error = "access_denied"

@@ -1,11 +1,10 @@
 """``GET /.well-known/oauth-authorization-server``: authorization server metadata (RFC 8414).
 
 ``issuer`` is ``ZENTAIL_ISSUER`` exactly (RFC 8414 §3.3: it must be identical to the issuer
-the client was configured with). There is no ``authorization_endpoint``: codes are issued by
-the platform's Install button, not requested by the partner (the flow is platform-initiated),
-and RFC 8414 §2 makes the member required only when a grant uses it from the client side.
-No ``code_challenge_methods_supported`` either: PKCE applies to partner-initiated
-authorization requests, which this server does not take (see docs/security.md).
+the client was configured with). Codes come from the platform's Install button or from a
+partner-initiated request at ``authorization_endpoint``, which takes ``response_type=code``
+with PKCE ``S256`` only (RFC 7636 §4.3) and answers with ``iss`` (RFC 9207 §3);
+docs/decisions/0063.
 """
 
 from __future__ import annotations
@@ -13,10 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from zentail.domain.scopes import SCOPES
+from zentail.oauth import pkce
+from zentail.oauth.authorize import RESPONSE_TYPE
 from zentail.oauth.client_auth import SUPPORTED_METHODS
 from zentail.oauth.grants.authorization_code import GRANT_TYPE
 
 PATH = "/.well-known/oauth-authorization-server"
+AUTHORIZATION_PATH = "/v1/authorize"
 TOKEN_PATH = "/v1/token"  # noqa: S105 - a path, not a secret
 REVOCATION_PATH = "/v1/revoke"
 INTROSPECTION_PATH = "/v1/introspect"
@@ -28,6 +30,7 @@ def document(issuer: str) -> dict[str, Any]:
     methods = list(SUPPORTED_METHODS)
     return {
         "issuer": issuer,
+        "authorization_endpoint": base + AUTHORIZATION_PATH,
         "token_endpoint": base + TOKEN_PATH,
         "token_endpoint_auth_methods_supported": methods,
         "revocation_endpoint": base + REVOCATION_PATH,
@@ -35,6 +38,8 @@ def document(issuer: str) -> dict[str, Any]:
         "introspection_endpoint": base + INTROSPECTION_PATH,
         "introspection_endpoint_auth_methods_supported": methods,
         "grant_types_supported": [GRANT_TYPE],
-        "response_types_supported": ["code"],
+        "response_types_supported": [RESPONSE_TYPE],
+        "code_challenge_methods_supported": [pkce.METHOD],
+        "authorization_response_iss_parameter_supported": True,
         "scopes_supported": list(SCOPES),
     }

@@ -27,7 +27,10 @@ class Client:
 
 @dataclass(frozen=True)
 class CodeGrant:
-    """What an authorization code was bound to when it was issued (RFC 6749 §4.1.2)."""
+    """What an authorization code was bound to when it was issued (RFC 6749 §4.1.2).
+
+    ``code_challenge`` is the S256 challenge of a partner-initiated request (RFC 7636 §4.4);
+    ``None`` for a code minted by the Install button."""
 
     code_id: int
     app_id: int
@@ -37,6 +40,7 @@ class CodeGrant:
     scopes: str
     expires_at: dt.datetime
     installed: bool
+    code_challenge: str | None = None
     issued_at: dt.datetime | None = None
     consumed_at: dt.datetime | None = None  # set when the code was redeemed before
 
@@ -77,13 +81,15 @@ class TokenStore(Protocol):
 
 @dataclass(frozen=True)
 class CodeRedemption:
-    """One attempt to redeem a code at the token endpoint (RFC 6749 §4.1.3)."""
+    """One attempt to redeem a code at the token endpoint (RFC 6749 §4.1.3), with the
+    ``code_verifier`` it presented, if any (RFC 7636 §4.5)."""
 
     code_digest: str
     app_id: int
     redirect_uri: str
     token_digest: str
     now: dt.datetime
+    code_verifier: str | None = None
 
 
 REDEEMED = "redeemed"
@@ -92,6 +98,7 @@ REPLAYED = "replayed"
 EXPIRED = "expired"
 UNINSTALLED = "uninstalled"
 REDIRECT_MISMATCH = "redirect_mismatch"
+VERIFIER_MISMATCH = "verifier_mismatch"
 
 
 @dataclass(frozen=True)
@@ -129,10 +136,12 @@ class AsyncGrantStore(Protocol):
     async def redeem(self, attempt: CodeRedemption) -> RedemptionResult:
         """In one atomic unit: mark the code consumed if it is not yet (exactly one winner
         among concurrent attempts); then, only if this attempt consumed it, the code is
-        unexpired at ``now``, its installation is live and its redirect URI equals
-        ``redirect_uri`` exactly, store the token ``token_digest`` for the installation,
-        revoking the installation's previous token (one live token per installation), and
-        audit it. A code issued to another client is ``unknown``."""
+        unexpired at ``now``, its installation is live, its redirect URI equals
+        ``redirect_uri`` exactly and ``code_verifier`` passes
+        :func:`zentail.oauth.pkce.verifies` against its challenge, store the token
+        ``token_digest`` for the installation, revoking the installation's previous token (one
+        live token per installation), and audit it. A code issued to another client is
+        ``unknown``. A code refused by any check stays consumed (docs/decisions/0063)."""
         ...
 
     async def revoke_tokens_issued_from(self, grant: CodeGrant) -> int:

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from zentail.api import errors as api_errors
 from zentail.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from zentail.oauth.authorize import RedirectedError
 from zentail.storage.availability import is_unavailable
 from zentail.storage.errors import DatabaseUnavailable
 from zentail.web import pages
@@ -90,6 +91,14 @@ async def login_redirect(request: Request, error: Exception) -> Response:
     return pages.see_other(f"/login?{urlencode(params)}")
 
 
+async def authorization_error(request: Request, error: Exception) -> Response:
+    """An authorization request's error, for the client at its verified redirect URI
+    (RFC 6749 §4.1.2.1, with ``iss``: RFC 9207)."""
+    assert isinstance(error, RedirectedError)
+    issuer: str = request.app.state.platform.settings.issuer
+    return pages.see_other(error.location(issuer))
+
+
 async def page_error(request: Request, error: Exception) -> Response:
     return error_page(request, as_page_error(error))
 
@@ -121,3 +130,4 @@ def install_html_dispatch(app: FastAPI) -> None:
     app.add_exception_handler(Exception, dispatching(internal_error_problem))
     app.add_exception_handler(PageError, page_error)
     app.add_exception_handler(LoginRequired, login_redirect)
+    app.add_exception_handler(RedirectedError, authorization_error)

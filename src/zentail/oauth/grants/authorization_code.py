@@ -2,6 +2,10 @@
 
 Zentail's documented curl sends the code as ``authorization_code=`` rather than ``code=``;
 both names are accepted, and sending both with different values is ``invalid_request``.
+
+A code from a partner-initiated request (``/v1/authorize``) carries an S256 challenge and
+needs its ``code_verifier`` (RFC 7636 §4.5); a code from the Install button has none and is
+redeemed, as documented, without one (:mod:`zentail.oauth.pkce`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from zentail.oauth.stores import AsyncGrantStore, Client, CodeGrant, CodeRedempt
 
 GRANT_TYPE = "authorization_code"
 CODE_PARAMETER_ALIASES = ("code", "authorization_code")
+VERIFIER_MISMATCH_DESCRIPTION = (
+    "code_verifier is missing or does not match the code_challenge, "
+    "or was sent for a code issued without one"
+)
 
 
 @dataclass(frozen=True)
@@ -48,8 +56,10 @@ async def exchange(
     installation live and the redirect URI the exact one it was issued for, issue the token;
     a code issued to another client is not found) → on replay revoke what the code produced
     (RFC 6749 §4.1.2, RFC 6819 §5.2.1.1). Every refusal is ``invalid_grant`` with no hint
-    which check failed, but for the redirect URI (§4.1.3 names it); the reason goes to the
-    client's owner only (:mod:`zentail.oauth.diagnostics`).
+    which check failed, but for the redirect URI (§4.1.3 names it) and the PKCE verifier
+    (RFC 7636 §4.6), checked last, once the code is consumed: a wrong, missing or unexpected
+    ``code_verifier`` burns the code (docs/decisions/0063). The reason goes to the client's
+    owner only (:mod:`zentail.oauth.diagnostics`).
     """
     code = code_parameter(params)
     redirect_uri = params.get("redirect_uri")
@@ -57,7 +67,14 @@ async def exchange(
         raise InvalidRequest("Missing redirect_uri")
     access_token, code_digest = new_access_token(), keyring.digest(code)
     result = await store.redeem(
-        CodeRedemption(code_digest, client.app_id, redirect_uri, keyring.digest(access_token), now)
+        CodeRedemption(
+            code_digest,
+            client.app_id,
+            redirect_uri,
+            keyring.digest(access_token),
+            now,
+            params.get("code_verifier"),
+        )
     )
     grant = result.grant
     if result.outcome == stores.REDEEMED and grant is not None and result.token_id is not None:
@@ -74,6 +91,12 @@ async def exchange(
     if result.outcome == stores.REDIRECT_MISMATCH and grant is not None:
         raise InvalidGrant("redirect_uri does not match the registered redirect URI").because(
             diagnostics.REDIRECT_URI_MISMATCH, sent=redirect_uri, registered=grant.redirect_uri
+        )
+    if result.outcome == stores.VERIFIER_MISMATCH:
+        raise InvalidGrant(VERIFIER_MISMATCH_DESCRIPTION).because(
+            diagnostics.CODE_VERIFIER_MISMATCH,
+            code_has_challenge=grant is not None and grant.code_challenge is not None,
+            code_verifier_sent="code_verifier" in params,
         )
     raise await _refusal(result, code_digest, client, store, now)
 

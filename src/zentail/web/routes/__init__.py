@@ -10,6 +10,7 @@ from zentail.web.routes import (
     api_access,
     audit,
     auth,
+    authorize,
     catalog,
     developer,
     installed,
@@ -21,6 +22,7 @@ from zentail.web.routes import (
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
 for module in (
     auth,
+    authorize,
     catalog,
     installed,
     api_access,
