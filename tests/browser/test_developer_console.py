@@ -1,6 +1,7 @@
 """A partner's developer in a real browser, against a real server process: log in, see only
 their organisation's apps, rotate the secret, set a webhook and watch its delivery arrive at
-a real receiver. And ``/docs`` renders with every request outside the platform blocked."""
+a real receiver, and read why an exchange was refused. And ``/docs`` renders with every
+request outside the platform blocked."""
 
 from __future__ import annotations
 
@@ -112,6 +113,23 @@ def test_a_developer_rotates_the_secret_sets_a_webhook_and_sees_the_delivery(
         again = hook.wait_for(2)[1]
         assert again.headers["webhook-id"] == received.headers["webhook-id"]
         assert partner.verify_webhook(again.headers, again.body, webhook_secret) == event
+
+    # a failed exchange (the wrong redirect URI) is explained in the console, and only there
+    sent = "https://typo.example/oauth_callback"
+    refused = httpx.post(
+        f"{live_server.base_url}/v1/token",
+        data=exchange_body(world.code(mine, world.account()), sent),
+        headers={"Authorization": basic(mine.client_id, new_secret)},
+    )
+    assert refused.json()["error"] == "invalid_grant"
+    assert sent not in refused.text
+    page.reload()
+    failure = page.locator("#token-failures + p + .table-wrap tbody tr").first
+    expect(failure).to_contain_text("redirect_uri_mismatch")
+    expect(failure).to_contain_text(sent)
+    expect(failure).to_contain_text(mine.redirect_uri)
+    failure.scroll_into_view_if_needed()
+    snap(page, "token-failure")
 
 
 def test_docs_render_with_every_request_outside_the_platform_blocked(

@@ -5,13 +5,15 @@ client is kept with a stable reason, read by that client alone from
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from tests.support import ACTOR, TestApp, World, basic, exchange, exchange_body
+from tests.support import ACTOR, LiveServer, TestApp, World, basic, exchange, exchange_body
 from zentail.domain import apps
 from zentail.oauth import diagnostics
 from zentail.platform import Platform
@@ -267,3 +269,27 @@ def test_an_unknown_client_leaves_nothing_behind(
     with platform.db.session() as session:
         after = session.scalar(select(TokenFailure.id).order_by(TokenFailure.id.desc()).limit(1))
     assert after == before
+
+
+def test_staff_read_an_apps_diagnostics_on_the_command_line(
+    live_server: LiveServer, world: World
+) -> None:
+    app, account = world.app(), world.account()
+    with httpx.Client(base_url=live_server.base_url) as http:
+        exchange(http, app, "no-such-code")
+        sent = "https://elsewhere.example/cb"
+        http.post(
+            "/v1/token",
+            data=exchange_body(world.code(app, account), sent),
+            headers={"Authorization": app.basic},
+        )
+    printed = live_server.cli("apps", "diagnostics", app.client_id, "--json")
+    assert printed.returncode == 0, printed.stderr
+    results = json.loads(printed.stdout)["results"]
+    assert [r["reason"] for r in results] == ["redirect_uri_mismatch", "code_unknown"]
+    assert results[0]["detail"]["sent"] == sent
+    text = live_server.cli("apps", "diagnostics", app.client_id).stdout
+    assert "redirect_uri_mismatch" in text
+    assert f"sent={sent}" in text
+    unknown = live_server.cli("apps", "diagnostics", "no-such-client")
+    assert unknown.returncode != 0

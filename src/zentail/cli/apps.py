@@ -1,5 +1,5 @@
-"""``zentail apps register|list|show|rotate-secret|suspend|resume|delete``, and the app's
-webhook: ``set-webhook``, ``deliveries``."""
+"""``zentail apps register|list|show|rotate-secret|suspend|resume|delete``, the app's
+webhook: ``set-webhook``, ``deliveries``, and its refused token requests: ``diagnostics``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 import typer
 
 from zentail.cli._app import JSON_OPTION, app, emit, fail, unit_of_work
-from zentail.domain import apps, partners, webhooks
+from zentail.domain import apps, diagnostics, partners, webhooks
 from zentail.domain.actors import Actor
+from zentail.oauth.diagnostics import entry
 from zentail.storage.models import App, utcnow
 
 apps_app = typer.Typer(help="The partner app registry.", no_args_is_help=True)
@@ -215,3 +216,18 @@ def deliveries(client_id: str, as_json: bool = JSON_OPTION) -> None:
         for r in rows
     )
     emit(rows, as_json, text or "no deliveries")
+
+
+@apps_app.command("diagnostics")
+def token_diagnostics(client_id: str, as_json: bool = JSON_OPTION) -> None:
+    """The app's refused token requests of the last week, newest first, with their reasons
+    (what its developers read at GET /v1/diagnostics/token)."""
+    with unit_of_work() as (_, session):
+        row = apps.get_app(session, client_id)
+        results = [entry(f) for f in diagnostics.recent(session, row.id, now=utcnow())]
+    text = "\n".join(
+        f"{r['at']}\t{r['error']}\t{r['reason']}\t{r['sourceIp'] or '-'}\t"
+        + " ".join(f"{k}={v}" for k, v in r["detail"].items())
+        for r in results
+    )
+    emit({"results": results}, as_json, text or "no refused token requests in the last 7 days")

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import Response
 
-from zentail.domain import apps, partners, webhooks
+from zentail.domain import apps, diagnostics, partners, webhooks
 from zentail.domain.errors import Conflict, InvalidInput
 from zentail.domain.scopes import SCOPES
 from zentail.storage.models import MAX_ROW_ID, utcnow
@@ -54,6 +54,7 @@ def _app_context(request: Request, viewer: Developer, client_id: str) -> dict[st
             "secrets": [(s, s.expires_at is None or s.expires_at > now) for s in app.secrets],
             "grace": platform.settings.secret_rotation_grace,
             "deliveries": webhooks.list_deliveries(session, app),
+            "token_failures": diagnostics.recent(session, app.id, now=now),
             "pending_scopes": partners.pending_requests(session, app_id=app.id),
             "all_scopes": SCOPES,
         }
