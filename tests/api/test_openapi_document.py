@@ -82,3 +82,16 @@ def test_docs_page_loads_swagger_ui_from_the_platform_itself(offline_client: Tes
 
 def test_the_platforms_own_static_files_are_still_served(offline_client: TestClient) -> None:
     assert offline_client.get("/static/style.css").status_code == 200
+
+
+def test_token_diagnostics_are_documented_as_a_get_with_basic_client_auth(
+    offline_client: TestClient,
+) -> None:
+    document = offline_client.get("/openapi.json").json()
+    (method,) = document["paths"]["/v1/diagnostics/token"]
+    operation = document["paths"]["/v1/diagnostics/token"][method]
+    assert method == "get"
+    assert operation["security"] == [{"clientBasic": []}]
+    results = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    entry = results["properties"]["results"]["items"]
+    assert entry["required"] == ["at", "error", "reason", "detail", "sourceIp"]

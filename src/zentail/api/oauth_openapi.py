@@ -1,9 +1,10 @@
 """The authorization server's endpoints in the OpenAPI document.
 
-``/v1/token``, ``/v1/revoke`` and ``/v1/introspect`` are plain Starlette routes (they answer
-RFC 6749 errors, not problem documents), so FastAPI does not describe them; these static path
-items do, without changing how the endpoints are served. Each is a form-encoded ``POST``
-with the client authenticated by HTTP Basic (RFC 6749 §2.3.1).
+``/v1/token``, ``/v1/revoke``, ``/v1/introspect`` and ``/v1/diagnostics/token`` are plain
+Starlette routes (they answer RFC 6749 errors, not problem documents), so FastAPI does not
+describe them; these static path items do, without changing how the endpoints are served.
+Each authenticates the client with HTTP Basic (RFC 6749 §2.3.1); the first three are
+form-encoded ``POST``s.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import copy
 from typing import Any
 
 from zentail.domain.scopes import SCOPES
-from zentail.oauth import metadata
+from zentail.oauth import diagnostics, metadata
 
 SCOPE_LIST = "Space-separated, of: " + " ".join(SCOPES)
 SECURITY_SCHEME_NAME = "clientBasic"
@@ -177,8 +178,60 @@ PATHS: dict[str, Any] = {
 }
 
 
+DIAGNOSIS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["at", "error", "reason", "detail", "sourceIp"],
+    "properties": {
+        "at": {"type": "string", "format": "date-time"},
+        "error": {"type": "string", "description": "What the token endpoint answered"},
+        "reason": {
+            "type": "string",
+            "description": "Why, one of the reasons in docs/partner-guide.md (stable)",
+        },
+        "detail": {
+            "type": "object",
+            "description": "Facts for the reason (the redirect URI sent, the code's age…); "
+            "never a code, secret or token",
+        },
+        "sourceIp": {"type": ["string", "null"]},
+    },
+}
+
+PATHS[diagnostics.PATH] = {
+    "get": {
+        "tags": ["Authorization server"],
+        "operationId": "readTokenDiagnostics",
+        "summary": "Why the app's token requests were refused",
+        "description": "The app's refused `POST /v1/token` requests of the last 7 days, newest "
+        f"first, at most {diagnostics.MAX_RESULTS}, each with a stable reason. Authenticated "
+        "like the token endpoint; the token endpoint's own answers say no more than RFC 6749.",
+        "security": [{SECURITY_SCHEME_NAME: []}],
+        "responses": {
+            "200": {
+                "description": "The app's refused token requests",
+                "headers": NO_STORE,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["results"],
+                            "properties": {"results": {"type": "array", "items": DIAGNOSIS_SCHEMA}},
+                        }
+                    }
+                },
+            },
+            "400": _error("`invalid_request`: this endpoint takes no parameters"),
+            "401": ERRORS["401"],
+            "405": _error("`invalid_request`: only GET is accepted"),
+            "429": ERRORS["429"],
+        },
+    }
+}
+
+
 def merge(document: dict[str, Any]) -> dict[str, Any]:
-    """Add the three endpoints, their Basic security scheme and the error schema."""
+    """Add the authorization server's endpoints, their Basic security scheme and the error
+    schema."""
     document.setdefault("paths", {}).update(copy.deepcopy(PATHS))
     components = document.setdefault("components", {})
     components.setdefault("securitySchemes", {})[SECURITY_SCHEME_NAME] = SECURITY_SCHEME
