@@ -203,6 +203,9 @@ def _pg_unavailable() -> tuple[type[BaseException], ...]:
         asyncpg.InterfaceError,
         asyncpg.CannotConnectNowError,
         asyncpg.AdminShutdownError,
+        # A connection caught mid-message by a server shutdown can be handed out again in
+        # a state it cannot leave ("another operation is in progress").
+        asyncpg.InternalClientError,
     )
 
 
@@ -255,6 +258,9 @@ class PostgresGateway:
                 self.on_pool_change(1)
                 try:
                     yield connection
+                except self._unavailable:
+                    connection.terminate()  # never back into the pool in that state
+                    raise
                 finally:
                     self.on_pool_change(-1)
         except self._unavailable as error:
