@@ -113,6 +113,10 @@ _held_write_locks: contextvars.ContextVar[frozenset[str]] = contextvars.ContextV
 )
 
 
+# Write units of work open at once per process and event loop on PostgreSQL: the ORM pool's
+# steady size, well below the thread pool's 40 workers.
+WRITE_UNITS = 10
+
 AfterCommit = Callable[[set[str]], object]
 
 
@@ -130,7 +134,7 @@ class Database:
         self.after_commit = after_commit
         database = make_url(self.url).database
         self._sqlite_path = database if self.is_sqlite and database else None
-        self._write_slots: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._write_slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
     @property
     def is_sqlite(self) -> bool:
@@ -162,14 +166,16 @@ class Database:
         """:meth:`session` for a unit of work that a framework opens, uses and closes on
         different worker threads (a FastAPI dependency with ``yield``).
 
-        Opening a SQLite write unit blocks its thread on the write lock; if every worker
-        thread blocked so, the holder could never get one to go on with. So this process's
-        SQLite write units queue here, on the event loop, and at most one thread waits for
-        the lock (for other processes only). Closing runs on a thread of its own, never
-        queued behind the threads a commit is about to release (row locks on PostgreSQL).
+        A write unit can block its thread: on SQLite's write lock, on PostgreSQL's row locks
+        or on a pool checkout. If such units held every worker thread, the unit they wait
+        for could never get one to finish on (its endpoint, its response), and the wait
+        would end only in timeouts. So write units queue here, on the event loop, a few at a
+        time (one on SQLite, which has one writer anyway; :data:`WRITE_UNITS` on
+        PostgreSQL), leaving the thread pool to the units that can run. Closing runs on a
+        thread of its own, never queued behind the threads its commit is about to release.
         """
         slot: contextlib.AbstractAsyncContextManager[Any] = (
-            self._write_slot() if write and self._sqlite_path else contextlib.nullcontext()
+            self._write_slot() if write else contextlib.nullcontext()
         )
         async with slot:
             unit = self.session(write=write)
@@ -185,12 +191,13 @@ class Database:
                 own = anyio.CapacityLimiter(1)
                 await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=own)
 
-    def _write_slot(self) -> asyncio.Lock:
+    def _write_slot(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
         slot = self._write_slots.get(loop)
         if slot is None:
             self._write_slots = {k: v for k, v in self._write_slots.items() if not k.is_closed()}
-            slot = self._write_slots[loop] = asyncio.Lock()
+            units = 1 if self._sqlite_path else WRITE_UNITS
+            slot = self._write_slots[loop] = asyncio.Semaphore(units)
         return slot
 
     def dispose(self) -> None:
