@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from zentail import __version__
 from zentail.domain import webhooks
 from zentail.platform import Platform
+from zentail.storage.availability import UNAVAILABLE_ERRORS
 from zentail.storage.models import utcnow
 
 log = logging.getLogger("zentail.webhooks")
@@ -118,7 +119,12 @@ class Deliverer:
         while not stop.is_set():
             try:
                 claimed = await self.run_once()
-            except Exception:  # the loop must outlive a database restart or a bad row
+            except UNAVAILABLE_ERRORS as error:  # an outage: one line, no traceback
+                log.warning(
+                    "webhook delivery paused: database unavailable (%s)", type(error).__name__
+                )
+                claimed = 0
+            except Exception:  # the loop must outlive a bad row too
                 log.exception("webhook delivery round failed; retrying")
                 claimed = 0
             if claimed < BATCH:
