@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from tests.support import ACTOR, LiveServer, TestApp, World, basic, exchange, exchange_body
 from zentail.domain import apps
 from zentail.oauth import diagnostics
+from zentail.observability import purge
 from zentail.platform import Platform
 from zentail.storage.models import AuthorizationCode, TokenFailure, utcnow
 
@@ -293,3 +294,27 @@ def test_staff_read_an_apps_diagnostics_on_the_command_line(
     assert f"sent={sent}" in text
     unknown = live_server.cli("apps", "diagnostics", "no-such-client")
     assert unknown.returncode != 0
+
+
+def test_the_purge_forgets_failures_older_than_a_week(
+    client: TestClient, world: World, platform: Platform
+) -> None:
+    app = world.app()
+    exchange(client, app, "recent")
+    with platform.db.session(write=True) as session:
+        session.add(
+            TokenFailure(
+                app_id=app.id,
+                at=utcnow() - diagnostics.RETENTION - dt.timedelta(hours=1),
+                error="invalid_grant",
+                reason="code_unknown",
+                detail={},
+            )
+        )
+    result = purge.purge_once(platform)
+    assert result.ran
+    assert result.token_failures >= 1
+    with platform.db.session() as session:
+        kept = session.scalars(select(TokenFailure.at).where(TokenFailure.app_id == app.id)).all()
+    assert len(kept) == 1
+    assert kept[0] > utcnow() - dt.timedelta(minutes=5)

@@ -194,7 +194,13 @@ def test_item_49_purge_with_nothing_to_do_is_one_empty_batch(live_server: LiveSe
     first = live_server.cli("db", "purge", "--json")
     assert first.returncode == 0, first.stderr
     second = json.loads(live_server.cli("db", "purge", "--json").stdout)
-    assert second == {"codes": 0, "tokens": 0, "batches": 1}
+    assert second == {
+        "codes": 0,
+        "tokens": 0,
+        "token_failures": 0,
+        "login_failures": 0,
+        "batches": 1,
+    }
 
 
 # --- item 50: nothing secret in the logs -----------------------------------------------

@@ -5,10 +5,9 @@ from __future__ import annotations
 import typer
 
 from zentail.cli._app import JSON_OPTION, app, emit, fail, platform
-from zentail.domain import authorization
+from zentail.observability import purge
 from zentail.settings import Settings
 from zentail.storage.migrate import upgrade
-from zentail.storage.models import utcnow
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -27,29 +26,33 @@ def upgrade_command() -> None:
 
 @db_app.command("purge")
 def purge_command(as_json: bool = JSON_OPTION) -> None:
-    """Delete expired codes and long-revoked or expired tokens, in bounded batches.
+    """Delete expired codes, long-revoked or expired tokens, token failures older than a
+    week and idle login-failure counts, in bounded batches: the purge the server runs by
+    itself every ZENTAIL_PURGE_INTERVAL seconds.
 
     Rows are kept ZENTAIL_PURGE_RETENTION seconds after they die; each batch deletes at most
-    ZENTAIL_PURGE_BATCH_SIZE codes and as many tokens in its own short transaction. Safe to run
-    from cron while the platform serves.
+    ZENTAIL_PURGE_BATCH_SIZE rows of each kind in its own short transaction. Safe to run
+    from cron while the platform serves: it takes the same lock as the server's own purge,
+    and does nothing while a node holds it.
     """
     current = platform()
-    settings = current.settings
-    codes = tokens = batches = 0
     try:
-        while True:
-            with current.db.session(write=True) as session:
-                counts = authorization.purge_batch(
-                    session,
-                    now=utcnow(),
-                    retention=settings.purge_retention,
-                    batch_size=settings.purge_batch_size,
-                )
-            codes, tokens = codes + counts.codes, tokens + counts.tokens
-            batches += 1
-            if counts.largest < settings.purge_batch_size:
-                break
+        result = purge.purge_once(current)
     finally:
         current.close()
-    data = {"codes": codes, "tokens": tokens, "batches": batches}
-    emit(data, as_json, f"purged {codes} codes and {tokens} tokens in {batches} batches")
+    if not result.ran:
+        emit({"ran": False}, as_json, "another node is purging now; nothing purged")
+        return
+    data = {
+        "codes": result.codes,
+        "tokens": result.tokens,
+        "token_failures": result.token_failures,
+        "login_failures": result.login_failures,
+        "batches": result.batches,
+    }
+    text = (
+        f"purged {result.codes} codes, {result.tokens} tokens, {result.token_failures} "
+        f"token failures and {result.login_failures} login-failure counts "
+        f"in {result.batches} batches"
+    )
+    emit(data, as_json, text)

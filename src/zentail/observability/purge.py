@@ -40,6 +40,7 @@ class PurgeResult:
     tokens: int = 0
     login_failures: int = 0
     batches: int = 0
+    token_failures: int = 0
 
 
 @contextmanager
@@ -72,7 +73,7 @@ def purge_once(platform: Platform, stop: threading.Event | None = None) -> Purge
     with exclusive(platform) as held:
         if not held:
             return PurgeResult(ran=False)
-        codes = tokens = batches = 0
+        codes = tokens = diagnosed = batches = 0
         while stop is None or not stop.is_set():
             with platform.db.session(write=True) as session:
                 counts = authorization.purge_batch(
@@ -82,13 +83,14 @@ def purge_once(platform: Platform, stop: threading.Event | None = None) -> Purge
                     batch_size=settings.purge_batch_size,
                 )
             codes, tokens, batches = codes + counts.codes, tokens + counts.tokens, batches + 1
+            diagnosed += counts.token_failures
             if counts.largest < settings.purge_batch_size:
                 break
         with platform.db.session(write=True) as session:
             forgotten = users.purge_login_failures(
                 session, now=utcnow(), idle_seconds=settings.login_lockout_seconds
             )
-    return PurgeResult(True, codes, tokens, forgotten, batches)
+    return PurgeResult(True, codes, tokens, forgotten, batches, diagnosed)
 
 
 class PurgeTask:
