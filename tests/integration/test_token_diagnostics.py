@@ -37,6 +37,19 @@ def only(client: TestClient, app: TestApp) -> dict[str, Any]:
     return result
 
 
+def keep_a_failure_older_than_a_week(platform: Platform, app: TestApp) -> None:
+    with platform.db.session(write=True) as session:
+        session.add(
+            TokenFailure(
+                app_id=app.id,
+                at=utcnow() - diagnostics.RETENTION - dt.timedelta(hours=1),
+                error="invalid_grant",
+                reason="code_unknown",
+                detail={"old": True},
+            )
+        )
+
+
 def post_token(client: TestClient, app: TestApp, **form: str) -> Any:
     return client.post("/v1/token", data=form, headers={"Authorization": app.basic})
 
@@ -225,16 +238,7 @@ def test_a_client_reads_only_its_own_failures_of_the_last_week_newest_first(
     for n in range(3):
         exchange(client, app, f"unknown-{n}")
     exchange(client, other, "unknown-other")
-    with platform.db.session(write=True) as session:
-        session.add(
-            TokenFailure(
-                app_id=app.id,
-                at=utcnow() - diagnostics.RETENTION - dt.timedelta(minutes=1),
-                error="invalid_grant",
-                reason="code_unknown",
-                detail={"old": True},
-            )
-        )
+    keep_a_failure_older_than_a_week(platform, app)
     results = diagnosed(client, app)
     assert len(results) == 3
     assert [r["at"] for r in results] == sorted((r["at"] for r in results), reverse=True)
@@ -301,16 +305,7 @@ def test_the_purge_forgets_failures_older_than_a_week(
 ) -> None:
     app = world.app()
     exchange(client, app, "recent")
-    with platform.db.session(write=True) as session:
-        session.add(
-            TokenFailure(
-                app_id=app.id,
-                at=utcnow() - diagnostics.RETENTION - dt.timedelta(hours=1),
-                error="invalid_grant",
-                reason="code_unknown",
-                detail={},
-            )
-        )
+    keep_a_failure_older_than_a_week(platform, app)
     result = purge.purge_once(platform)
     assert result.ran
     assert result.token_failures >= 1
