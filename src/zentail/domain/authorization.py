@@ -44,6 +44,7 @@ class SqlAuthorizationStore:
             app.status == "active",
             tuple(s.digest for s in valid),
             expired,
+            app.token_lifetime_seconds,
         )
 
     def record_auth_failure(self, client_id: str, reason: str) -> None:
