@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.security.helpers import events, introspect
 from tests.support import TestApp, World, exchange
 from zentail.oauth.grants.refresh_token import RACE_SECONDS
 from zentail.platform import Platform
@@ -191,3 +192,58 @@ def test_a_narrower_scope_narrows_the_access_token_and_a_wider_one_is_invalid_sc
     narrow = refresh(client, app, body["refresh_token"], scope="salesOrder:write")
     assert narrow.status_code == 200
     assert api_status(client, narrow.json()["access_token"]) == 403
+
+
+def test_introspecting_a_refresh_token_shows_it_active_as_a_refresh_token(
+    client: TestClient, world: World
+) -> None:
+    app, body = opted_in(client, world)
+    described = introspect(client, app, body["refresh_token"])
+    assert (described["active"], described["token_type"]) == (True, "refresh_token")
+    assert described["scope"] == "salesOrder:read salesOrder:write"
+    access = introspect(client, app, body["access_token"])
+    assert access["token_type"] == "bearer"
+    assert access["exp"] - access["iat"] == LIFETIME
+    assert introspect(client, world.app(), body["refresh_token"]) == {"active": False}
+
+
+def test_a_rotated_refresh_token_whose_successor_was_used_introspects_inactive(
+    client: TestClient, world: World
+) -> None:
+    app, first = opted_in(client, world)
+    second = refresh(client, app, first["refresh_token"]).json()
+    assert introspect(client, app, first["refresh_token"])["active"] is True  # grace
+    assert api_status(client, second["access_token"]) == 200
+    assert introspect(client, app, first["refresh_token"]) == {"active": False}
+
+
+def test_revoking_a_refresh_token_revokes_the_access_tokens_of_its_grant(
+    client: TestClient, world: World, platform: Platform
+) -> None:
+    app, body = opted_in(client, world)
+    assert api_status(client, body["access_token"]) == 200  # cached now
+    response = client.post(
+        "/v1/revoke",
+        data={"token": body["refresh_token"], "token_type_hint": "refresh_token"},
+        headers={"Authorization": app.basic},
+    )
+    assert response.status_code == 200
+    assert api_status(client, body["access_token"]) == 401
+    assert refresh(client, app, body["refresh_token"]).json()["error"] == "invalid_grant"
+    (event,) = events(platform, "refresh_token.revoked", app_id=app.id)
+    assert len(event.detail["revoked_token_ids"]) == 1
+
+
+def test_another_client_cannot_revoke_a_refresh_token(client: TestClient, world: World) -> None:
+    app, body = opted_in(client, world)
+    other = world.app()
+    response = client.post(
+        "/v1/revoke", data={"token": body["refresh_token"]}, headers={"Authorization": other.basic}
+    )
+    assert response.status_code == 200
+    assert refresh(client, app, body["refresh_token"]).status_code == 200
+
+
+def test_metadata_lists_the_refresh_token_grant(client: TestClient) -> None:
+    document = client.get("/.well-known/oauth-authorization-server").json()
+    assert document["grant_types_supported"] == ["authorization_code", "refresh_token"]

@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from zentail import generations
-from zentail.domain import audit, diagnostics, tokens
+from zentail.domain import audit, diagnostics, refresh_tokens, tokens
 from zentail.domain.actors import Actor
 from zentail.domain.apps import valid_secrets
 from zentail.oauth.stores import Client, CodeGrant, TokenFailure, TokenRecord
@@ -85,7 +85,7 @@ class SqlAuthorizationStore:
             .where(AccessToken.digest == digest)
         ).one_or_none()
         if row is None:
-            return None
+            return refresh_tokens.record(self.session, digest, now)
         token, app_status = row
         revoked = token.revoked_at is not None
         expired = token.expires_at is not None and token.expires_at <= now
@@ -98,9 +98,13 @@ class SqlAuthorizationStore:
             issued_at=token.created_at,
             revoked=revoked,
             active=not (revoked or expired or suspended),
+            expires_at=token.expires_at,
         )
 
     def revoke_token(self, token: TokenRecord, reason: str) -> None:
+        if token.token_type == "refresh_token":  # noqa: S105 - a token type
+            refresh_tokens.revoke(self.session, token, actor=self.actor, reason=reason)
+            return
         row = self.session.get(AccessToken, token.token_id)
         if row is not None:
             tokens.revoke(self.session, row, actor=self.actor, reason=reason)

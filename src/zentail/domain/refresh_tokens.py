@@ -20,7 +20,7 @@ from zentail.domain import audit
 from zentail.domain.actors import Actor
 from zentail.domain.scopes import join_scopes
 from zentail.oauth.grants import refresh_token as grant
-from zentail.oauth.stores import RefreshAttempt, RefreshResult, RefreshState
+from zentail.oauth.stores import RefreshAttempt, RefreshResult, RefreshState, TokenRecord
 from zentail.storage.models import AccessToken, App, Installation, RefreshToken
 
 
@@ -185,8 +185,9 @@ def revoke_family(session: Session, family: str, now: dt.datetime) -> list[int]:
     return sorted(token_id for token_id, _ in revoked)
 
 
-def find(session: Session, digest: str) -> tuple[RefreshToken, str | None, bool] | None:
-    """A refresh token by digest, with its app's status and whether it is installed."""
+def record(session: Session, digest: str, now: dt.datetime) -> TokenRecord | None:
+    """A refresh token as revocation and introspection see it: active while its app is
+    active and it could still be redeemed (not revoked, expired, uninstalled or dead)."""
     row = session.execute(
         select(RefreshToken, App.status, Installation.uninstalled_at)
         .join(App, App.id == RefreshToken.app_id)
@@ -196,4 +197,34 @@ def find(session: Session, digest: str) -> tuple[RefreshToken, str | None, bool]
     if row is None:
         return None
     token, status, uninstalled_at = row
-    return token, status, uninstalled_at is None
+    state = state_of(session, token, installed=uninstalled_at is None)
+    redeemable = grant.verdict(state, now) in {grant.ROTATE, grant.GRACE, grant.RACE}
+    return TokenRecord(
+        token_id=token.id,
+        app_id=token.app_id,
+        account_id=token.account_id,
+        scopes=token.scopes,
+        issued_at=token.created_at,
+        revoked=token.revoked_at is not None,
+        active=redeemable and status == "active",
+        token_type=grant.GRANT_TYPE,
+        expires_at=token.expires_at,
+    )
+
+
+def revoke(session: Session, token: TokenRecord, *, actor: Actor, reason: str) -> None:
+    """RFC 7009 for a refresh token: revoke its family, and audit it."""
+    family = session.scalar(select(RefreshToken.family).where(RefreshToken.id == token.token_id))
+    if family is None:
+        return
+    revoked = revoke_family(session, family, dt.datetime.now(dt.UTC))
+    audit.record(
+        session,
+        "refresh_token.revoked",
+        actor,
+        account_id=token.account_id,
+        app_id=token.app_id,
+        refresh_token_id=token.token_id,
+        reason=reason,
+        revoked_token_ids=revoked,
+    )

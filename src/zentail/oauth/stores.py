@@ -51,9 +51,11 @@ class CodeGrant:
 
 @dataclass(frozen=True)
 class TokenRecord:
-    """An access token as revocation (RFC 7009) and introspection (RFC 7662) see it.
+    """An access or refresh token as revocation (RFC 7009) and introspection (RFC 7662) see
+    it.
 
-    ``active`` is the API's own verdict: not revoked, not expired, and its app not suspended.
+    ``active`` is the API's own verdict: not revoked, not expired, and its app not suspended
+    (a refresh token: and still redeemable, docs/decisions/0065).
     """
 
     token_id: int
@@ -63,6 +65,8 @@ class TokenRecord:
     issued_at: dt.datetime
     revoked: bool
     active: bool
+    token_type: str = "access_token"  # noqa: S105 - or "refresh_token" (RFC 7009 §2.1)
+    expires_at: dt.datetime | None = None
 
 
 class ClientStore(Protocol):
