@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.security.helpers import events, introspect
-from tests.support import TestApp, World, exchange
+from tests.support import LiveServer, TestApp, World, exchange
 from zentail.oauth.grants.refresh_token import RACE_SECONDS
 from zentail.platform import Platform
 from zentail.storage.models import AuditEvent, utcnow
@@ -247,3 +248,20 @@ def test_another_client_cannot_revoke_a_refresh_token(client: TestClient, world:
 def test_metadata_lists_the_refresh_token_grant(client: TestClient) -> None:
     document = client.get("/.well-known/oauth-authorization-server").json()
     assert document["grant_types_supported"] == ["authorization_code", "refresh_token"]
+
+
+def test_the_cli_registers_and_updates_a_token_lifetime(live_server: LiveServer) -> None:
+    registered = live_server.cli(
+        "apps", "register", "--name", f"Lifetime {uuid.uuid4().hex[:8]}",
+        "--contact-email", "dev@partner.example", "--redirect-uri",
+        "https://partner.example/cb", "--scopes", "salesOrder:read",
+        "--token-lifetime", "3600", "--json",
+    )  # fmt: skip
+    assert registered.returncode == 0, registered.stderr
+    client_id = json.loads(registered.stdout)["client_id"]
+    assert json.loads(registered.stdout)["token_lifetime_seconds"] == 3600
+    updated = live_server.cli("apps", "update", client_id, "--token-lifetime", "none", "--json")
+    assert json.loads(updated.stdout)["token_lifetime_seconds"] is None
+    refused = live_server.cli("apps", "update", client_id, "--token-lifetime", "10")
+    assert refused.returncode != 0
+    assert "token_lifetime_seconds" in refused.stderr

@@ -146,6 +146,17 @@ def validate_token_lifetime(seconds: int | None) -> int | None:
     return seconds
 
 
+def parse_token_lifetime(text: str) -> int | None:
+    """A lifetime as typed in a form or on the command line: seconds, or empty or ``none``
+    for long-lived tokens; validated by :func:`validate_token_lifetime`."""
+    value = text.strip().lower()
+    if value in ("", "none"):
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise InvalidInput("token_lifetime_seconds", "must be a number of seconds or none")
+    return validate_token_lifetime(int(value))
+
+
 def register_app(
     session: Session,
     keyring: crypto.Keyring,
