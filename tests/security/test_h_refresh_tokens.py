@@ -3,15 +3,18 @@ docs/decisions/0065)."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.security.helpers import api_status, assert_oauth_error, events, token_request
+from tests.security.helpers import (
+    api_status,
+    assert_oauth_error,
+    concurrently,
+    events,
+    token_request,
+)
 from tests.support import LiveServer, TestApp, World
 from zentail.platform import Platform
 from zentail.storage.models import RefreshToken
@@ -59,16 +62,7 @@ def test_item_52_reuse_of_a_dead_refresh_token_revokes_the_family_and_is_audited
 
 def refresh_concurrently(base_url: str, app: TestApp, token: str) -> list[httpx.Response]:
     """``CONCURRENT_REFRESHES`` clients, each on its own connection, released at once."""
-    start = threading.Barrier(CONCURRENT_REFRESHES)
-
-    def one() -> httpx.Response:
-        with httpx.Client(base_url=base_url, timeout=60) as http:
-            start.wait()
-            return refresh(http, app, token)
-
-    with ThreadPoolExecutor(max_workers=CONCURRENT_REFRESHES) as pool:
-        futures = [pool.submit(one) for _ in range(CONCURRENT_REFRESHES)]
-        return [future.result() for future in futures]
+    return concurrently(base_url, CONCURRENT_REFRESHES, lambda http: refresh(http, app, token))
 
 
 @pytest.mark.serial  # 50 connections at once: a small load, so never beside another one

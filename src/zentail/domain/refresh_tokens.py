@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from zentail import generations
@@ -21,7 +22,7 @@ from zentail.domain.actors import Actor
 from zentail.domain.scopes import join_scopes
 from zentail.oauth.grants import refresh_token as grant
 from zentail.oauth.stores import RefreshAttempt, RefreshResult, RefreshState, TokenRecord
-from zentail.storage.models import AccessToken, App, Installation, RefreshToken
+from zentail.storage.models import AccessToken, App, Installation, RefreshToken, utcnow
 
 
 def state_of(session: Session, token: RefreshToken, installed: bool) -> RefreshState:
@@ -63,29 +64,18 @@ def redeem(
 ) -> RefreshResult:
     """The contract is :meth:`zentail.oauth.stores.AsyncGrantStore.refresh`."""
     row = session.execute(
-        select(RefreshToken, Installation.uninstalled_at)
-        .join(Installation, Installation.id == RefreshToken.installation_id)
-        .where(RefreshToken.digest == attempt.refresh_digest)
-        .with_for_update(of=RefreshToken)
+        _by_digest(attempt.refresh_digest).with_for_update(of=RefreshToken)
     ).one_or_none()
     if row is None:
         return RefreshResult(grant.UNKNOWN)
-    token, uninstalled_at = row
+    token, _, uninstalled_at = row
     if token.app_id != attempt.app_id:
         return RefreshResult(grant.OTHER_CLIENT)
     state = state_of(session, token, installed=uninstalled_at is None)
     outcome = judge(state)
     if outcome in grant.FAMILY_ENDING:
-        revoked = revoke_family(session, token.family, attempt.now)
-        audit.record(
-            session,
-            "refresh_token.reuse_detected",
-            actor,
-            account_id=token.account_id,
-            app_id=token.app_id,
-            refresh_token_id=token.id,
-            verdict=outcome,
-            revoked_token_ids=revoked,
+        revoked = end_family(
+            session, token, attempt.now, "refresh_token.reuse_detected", actor, verdict=outcome
         )
         return RefreshResult(outcome, state, revoked=len(revoked))
     if outcome not in grant.ISSUING:
@@ -185,20 +175,44 @@ def revoke_family(session: Session, family: str, now: dt.datetime) -> list[int]:
     return sorted(token_id for token_id, _ in revoked)
 
 
-def record(session: Session, digest: str, now: dt.datetime) -> TokenRecord | None:
-    """A refresh token as revocation and introspection see it: active while its app is
-    active and it could still be redeemed (not revoked, expired, uninstalled or dead)."""
-    row = session.execute(
+def _by_digest(digest: str) -> Select[RefreshToken, str, dt.datetime | None]:
+    """The refresh token with ``digest``, its app's status and its uninstall instant."""
+    return (
         select(RefreshToken, App.status, Installation.uninstalled_at)
         .join(App, App.id == RefreshToken.app_id)
         .join(Installation, Installation.id == RefreshToken.installation_id)
         .where(RefreshToken.digest == digest)
-    ).one_or_none()
+    )
+
+
+def end_family(
+    session: Session, token: RefreshToken, now: dt.datetime, event: str, actor: Actor, **why: Any
+) -> list[int]:
+    """Revoke ``token``'s family (:func:`revoke_family`) and audit ``event`` with the
+    revoked access tokens' ids and ``why``."""
+    revoked = revoke_family(session, token.family, now)
+    audit.record(
+        session,
+        event,
+        actor,
+        account_id=token.account_id,
+        app_id=token.app_id,
+        refresh_token_id=token.id,
+        revoked_token_ids=revoked,
+        **why,
+    )
+    return revoked
+
+
+def record(session: Session, digest: str, now: dt.datetime) -> TokenRecord | None:
+    """A refresh token as revocation and introspection see it: active while its app is
+    active and it could still be redeemed (not revoked, expired, uninstalled or dead)."""
+    row = session.execute(_by_digest(digest)).one_or_none()
     if row is None:
         return None
     token, status, uninstalled_at = row
     state = state_of(session, token, installed=uninstalled_at is None)
-    redeemable = grant.verdict(state, now) in {grant.ROTATE, grant.GRACE, grant.RACE}
+    redeemable = grant.verdict(state, now) in grant.REDEEMABLE
     return TokenRecord(
         token_id=token.id,
         app_id=token.app_id,
@@ -214,17 +228,6 @@ def record(session: Session, digest: str, now: dt.datetime) -> TokenRecord | Non
 
 def revoke(session: Session, token: TokenRecord, *, actor: Actor, reason: str) -> None:
     """RFC 7009 for a refresh token: revoke its family, and audit it."""
-    family = session.scalar(select(RefreshToken.family).where(RefreshToken.id == token.token_id))
-    if family is None:
-        return
-    revoked = revoke_family(session, family, dt.datetime.now(dt.UTC))
-    audit.record(
-        session,
-        "refresh_token.revoked",
-        actor,
-        account_id=token.account_id,
-        app_id=token.app_id,
-        refresh_token_id=token.token_id,
-        reason=reason,
-        revoked_token_ids=revoked,
-    )
+    row = session.get(RefreshToken, token.token_id)
+    if row is not None:
+        end_family(session, row, utcnow(), "refresh_token.revoked", actor, reason=reason)

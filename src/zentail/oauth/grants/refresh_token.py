@@ -38,6 +38,7 @@ UNINSTALLED = "uninstalled"
 UNKNOWN = "unknown"
 OTHER_CLIENT = "other_client"
 ISSUING = frozenset({ROTATE, GRACE})
+REDEEMABLE = frozenset({ROTATE, GRACE, RACE})  # active, as introspection sees it
 # The new refresh token joins the presented one's family, which only the store reads.
 FAMILY_OF_PRESENTED = "="
 FAMILY_ENDING = frozenset({REUSED, REVOKED})
