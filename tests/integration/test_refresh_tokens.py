@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.security.helpers import events, introspect
 from tests.support import LiveServer, TestApp, World, exchange
+from zentail.domain.authorization import purge_batch
 from zentail.oauth.grants.refresh_token import RACE_SECONDS
 from zentail.platform import Platform
-from zentail.storage.models import AuditEvent, utcnow
+from zentail.storage.models import AuditEvent, RefreshToken, utcnow
 
 LIFETIME = 3600
 
@@ -265,3 +266,23 @@ def test_the_cli_registers_and_updates_a_token_lifetime(live_server: LiveServer)
     refused = live_server.cli("apps", "update", client_id, "--token-lifetime", "10")
     assert refused.returncode != 0
     assert "token_lifetime_seconds" in refused.stderr
+
+
+def test_purge_deletes_refresh_tokens_dead_past_the_retention_only(
+    client: TestClient, world: World, platform: Platform
+) -> None:
+    app, first = opted_in(client, world)
+    _, live = opted_in(client, world)
+    headers = {"Authorization": app.basic}
+    client.post("/v1/revoke", data={"token": first["refresh_token"]}, headers=headers)
+    with platform.db.session(write=True) as session:
+        session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.app_id == app.id)
+            .values(revoked_at=utcnow() - dt.timedelta(hours=2))
+        )
+        counts = purge_batch(session, now=utcnow(), retention=3600, batch_size=1000)
+        left = set(session.scalars(select(RefreshToken.digest)))
+    assert counts.refresh_tokens >= 1
+    assert platform.keyring.digest(first["refresh_token"]) not in left
+    assert platform.keyring.digest(live["refresh_token"]) in left

@@ -140,18 +140,19 @@ class PurgeCounts:
     codes: int
     tokens: int
     token_failures: int = 0
+    refresh_tokens: int = 0
 
     @property
     def largest(self) -> int:
         """The largest count: below the batch size, nothing of that kind is left."""
-        return max(self.codes, self.tokens, self.token_failures)
+        return max(self.codes, self.tokens, self.token_failures, self.refresh_tokens)
 
 
 def purge_batch(
     session: Session, *, now: dt.datetime, retention: int, batch_size: int
 ) -> PurgeCounts:
-    """Delete at most ``batch_size`` dead codes, as many dead tokens and as many token
-    failures past their week (one unit of work).
+    """Delete at most ``batch_size`` dead codes, as many dead access tokens, as many dead
+    refresh tokens and as many token failures past their week (one unit of work).
 
     Dead means: a code whose expiry, or a token whose revocation or expiry, is more than
     ``retention`` seconds old. Keeping them that long lets a late replay still be detected and
@@ -187,4 +188,5 @@ def purge_batch(
         )
         session.execute(delete(AuthorizationCode).where(AuthorizationCode.id.in_(code_ids)))
     failures = diagnostics.purge_batch(session, now=now, batch_size=batch_size)
-    return PurgeCounts(codes=len(code_ids), tokens=len(token_ids), token_failures=failures)
+    refreshes = refresh_tokens.purge_batch(session, cutoff=cutoff, batch_size=batch_size)
+    return PurgeCounts(len(code_ids), len(token_ids), failures, refreshes)

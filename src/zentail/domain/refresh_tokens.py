@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from zentail import generations
@@ -231,3 +231,18 @@ def revoke(session: Session, token: TokenRecord, *, actor: Actor, reason: str) -
     row = session.get(RefreshToken, token.token_id)
     if row is not None:
         end_family(session, row, utcnow(), "refresh_token.revoked", actor, reason=reason)
+
+
+def purge_batch(session: Session, *, cutoff: dt.datetime, batch_size: int) -> int:
+    """Delete at most ``batch_size`` refresh tokens revoked or expired before ``cutoff``
+    (kept until then so that a late reuse is still recognised and audited)."""
+    ids = list(
+        session.scalars(
+            select(RefreshToken.id)
+            .where(or_(RefreshToken.revoked_at < cutoff, RefreshToken.expires_at < cutoff))
+            .limit(batch_size)
+        )
+    )
+    if ids:
+        session.execute(delete(RefreshToken).where(RefreshToken.id.in_(ids)))
+    return len(ids)
