@@ -153,6 +153,11 @@ class World:
                 actor=ACTOR,
             )
 
+    def set_token_lifetime(self, app: TestApp, seconds: int | None) -> None:
+        with self.platform.db.session(write=True) as session:
+            row = apps.get_app(session, app.client_id)
+            apps.update_app(session, row, actor=ACTOR, token_lifetime_seconds=seconds)
+
     def set_app_active(self, app: TestApp, active: bool) -> None:
         with self.platform.db.session(write=True) as session:
             apps.set_status(

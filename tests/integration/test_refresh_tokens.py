@@ -286,3 +286,16 @@ def test_purge_deletes_refresh_tokens_dead_past_the_retention_only(
     assert counts.refresh_tokens >= 1
     assert platform.keyring.digest(first["refresh_token"]) not in left
     assert platform.keyring.digest(live["refresh_token"]) in left
+
+
+def test_after_opting_out_a_refresh_answers_a_long_lived_token_and_reuse_still_revokes_it(
+    client: TestClient, world: World, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, first = opted_in(client, world)
+    world.set_token_lifetime(app, None)
+    last = refresh(client, app, first["refresh_token"])
+    assert list(last.json()) == ["access_token", "token_type"]
+    assert api_status(client, last.json()["access_token"]) == 200
+    later(monkeypatch, RACE_SECONDS + 1)
+    assert refresh(client, app, first["refresh_token"]).json()["error"] == "invalid_grant"
+    assert api_status(client, last.json()["access_token"]) == 401

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from zentail import generations
 from zentail.domain import audit
@@ -162,16 +163,25 @@ def _revoke_access(session: Session, where: object, now: dt.datetime) -> list[tu
 
 
 def revoke_family(session: Session, family: str, now: dt.datetime) -> list[int]:
-    """Revoke every refresh token of ``family`` and every access token issued with one
-    (RFC 9700 §4.14.2; RFC 7009 §2.1); return the revoked access tokens' ids. The caller
-    audits, saying why."""
-    session.execute(
+    """Revoke every refresh token of ``family`` and every access token descended from its
+    code exchange (RFC 9700 §4.14.2; RFC 7009 §2.1); return the revoked access tokens' ids.
+    The caller audits, saying why.
+
+    A family with a live refresh token is its installation's current grant (a new exchange
+    revokes the previous family whole), so the installation's live access token descends
+    from it even when no refresh token was issued beside it (a refresh after the app
+    opted out); a family already dead leaves a newer exchange's tokens alone."""
+    live = session.execute(
         update(RefreshToken)
         .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
-    )
+        .returning(RefreshToken.installation_id)
+    ).all()
     issued = select(RefreshToken.access_token_id).where(RefreshToken.family == family)
-    revoked = _revoke_access(session, AccessToken.id.in_(issued), now)
+    descended: ColumnElement[bool] = AccessToken.id.in_(issued)
+    if live:
+        descended = or_(descended, AccessToken.installation_id == live[0][0])
+    revoked = _revoke_access(session, descended, now)
     return sorted(token_id for token_id, _ in revoked)
 
 
