@@ -200,6 +200,10 @@ def test_staff_set_a_token_lifetime_and_the_next_exchange_expires(
     )
     body = exchange(client, app, world.code(app, world.account())).json()
     assert (body["expires_in"], body["refresh_token"][:4]) == (900, "ztr_")
+    assert (
+        "expire after 900 s, with rotating refresh tokens"
+        in client.get(f"/staff/apps/{app.client_id}").text
+    )
     assert submit(client, path, path, {**fields, "token_lifetime_seconds": ""}).status_code == 303
     body = exchange(client, app, world.code(app, world.account())).json()
     assert list(body) == ["access_token", "token_type"]
