@@ -96,6 +96,7 @@ class World:
         *,
         scopes: str = "salesOrder:read salesOrder:write",
         redirect_uri: str | None = None,
+        token_lifetime_seconds: int | None = None,
     ) -> TestApp:
         suffix = uuid.uuid4().hex[:10]
         redirect_uri = redirect_uri or f"https://partner-{suffix}.example/oauth_callback"
@@ -108,6 +109,7 @@ class World:
                 redirect_uri=redirect_uri,
                 scopes=scopes,
                 actor=ACTOR,
+                token_lifetime_seconds=token_lifetime_seconds,
             )
         return TestApp(
             row.id, credentials.client_id, credentials.client_secret, redirect_uri, row.name
@@ -150,6 +152,11 @@ class World:
                 account_id=account.id,
                 actor=ACTOR,
             )
+
+    def set_token_lifetime(self, app: TestApp, seconds: int | None) -> None:
+        with self.platform.db.session(write=True) as session:
+            row = apps.get_app(session, app.client_id)
+            apps.update_app(session, row, actor=ACTOR, token_lifetime_seconds=seconds)
 
     def set_app_active(self, app: TestApp, active: bool) -> None:
         with self.platform.db.session(write=True) as session:

@@ -19,11 +19,18 @@ from cryptography.fernet import Fernet, InvalidToken
 TOKEN_BYTES = 32
 ACCESS_TOKEN_PREFIX = "ztk_"  # noqa: S105 - a prefix, not a secret
 AUTHORIZATION_CODE_PREFIX = "ztc_"
+REFRESH_TOKEN_PREFIX = "ztr_"  # noqa: S105 - a prefix, not a secret
 
 
 def new_access_token() -> str:
     """A bearer token: a scan-friendly prefix and 256 random bits, base64url."""
     return ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def new_refresh_token() -> str:
+    """A refresh token (RFC 6749 §1.5): its own prefix, so that it is told from an access
+    token at a glance and redacted like one, and 256 random bits."""
+    return REFRESH_TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def new_authorization_code() -> str:

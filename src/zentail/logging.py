@@ -8,7 +8,7 @@ which includes the path and the query string. So the access log shows no query s
 all for the authorization server's endpoints (``POST /v1/token?client_secret=…`` is refused,
 but would otherwise be logged); elsewhere the values of credential-named parameters are
 masked, and so is every credential-shaped value in the path or the query (a token or code
-pasted into a URL: ``ztk_…``, ``ztc_…``, long hex or base64url runs), whatever its name.
+pasted into a URL: ``ztk_…``, ``ztr_…``, ``ztc_…``, long hex or base64url runs), whatever its name.
 
 The access line is written by :mod:`zentail.observability.middleware` (logger
 ``zentail.access``), which knows the status, the duration and the request id; uvicorn's own
@@ -45,7 +45,7 @@ _TARGET_ARG = 2  # uvicorn.access args: (client_addr, method, full_path, http_ve
 # What a credential looks like: this server's token and code prefixes, or a long run of hex
 # or base64url characters (a secret, a digest, a JWT segment). Client IDs (20 hex digits)
 # and ordinary ids, SKUs and words stay readable.
-CREDENTIAL_SHAPE = re.compile(r"zt[kc]_[A-Za-z0-9_\-]*|[A-Za-z0-9_\-]{32,}")
+CREDENTIAL_SHAPE = re.compile(r"zt[kcr]_[A-Za-z0-9_\-]*|[A-Za-z0-9_\-]{32,}")
 
 
 def redact_value(value: str) -> str:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -83,3 +86,19 @@ def assert_oauth_error(response: httpx.Response, status: int, error: str) -> Non
     assert ERROR_DESCRIPTION_CHARSET.fullmatch(body.get("error_description", ""))
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["pragma"] == "no-cache"
+
+
+def concurrently(
+    base_url: str, count: int, request: Callable[[httpx.Client], httpx.Response]
+) -> list[httpx.Response]:
+    """``request`` sent by ``count`` clients, each on its own connection, released at once."""
+    start = threading.Barrier(count)
+
+    def one() -> httpx.Response:
+        with httpx.Client(base_url=base_url, timeout=60) as http:
+            start.wait()
+            return request(http)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = [pool.submit(one) for _ in range(count)]
+        return [future.result() for future in futures]

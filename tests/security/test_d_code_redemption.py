@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +9,7 @@ from fastapi.testclient import TestClient
 from tests.security.helpers import (
     api_status,
     assert_oauth_error,
+    concurrently,
     events,
     expire_code,
     introspect,
@@ -49,16 +47,7 @@ def test_item_34_replay_revokes_the_token_issued_from_the_code(
 
 def exchange_concurrently(base_url: str, app: TestApp, code: str) -> list[httpx.Response]:
     """``CONCURRENT_EXCHANGES`` clients, each on its own connection, released at once."""
-    start = threading.Barrier(CONCURRENT_EXCHANGES)
-
-    def one() -> httpx.Response:
-        with httpx.Client(base_url=base_url, timeout=60) as http:
-            start.wait()
-            return token_request(http, app, code)
-
-    with ThreadPoolExecutor(max_workers=CONCURRENT_EXCHANGES) as pool:
-        futures = [pool.submit(one) for _ in range(CONCURRENT_EXCHANGES)]
-        return [future.result() for future in futures]
+    return concurrently(base_url, CONCURRENT_EXCHANGES, lambda http: token_request(http, app, code))
 
 
 @pytest.mark.serial  # 50 connections at once: a small load, so never beside another one

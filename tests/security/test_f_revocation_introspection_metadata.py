@@ -165,7 +165,7 @@ def test_item_46_metadata_lists_issuer_endpoints_methods_and_scopes(
             "client_secret_post",
         ]
     assert document["scopes_supported"] == list(SCOPES)
-    assert document["grant_types_supported"] == ["authorization_code"]
+    assert document["grant_types_supported"] == ["authorization_code", "refresh_token"]
     assert document["authorization_endpoint"] == f"{issuer}/v1/authorize"
     assert document["code_challenge_methods_supported"] == ["S256"]
 

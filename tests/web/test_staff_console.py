@@ -10,7 +10,7 @@ import httpx
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.support import World, basic
+from tests.support import World, basic, exchange
 from tests.web.pages import csrf_token, log_in, shown_once, submit
 
 
@@ -177,3 +177,33 @@ def test_staff_add_a_member_to_an_account(client: TestClient, world: World) -> N
     assert email in client.get(path).text
     refused = submit(client, path, f"{path}/users", {"email": "x@example.com", "role": "staff"})
     assert refused.status_code == 400
+
+
+def test_staff_set_a_token_lifetime_and_the_next_exchange_expires(
+    client: TestClient, world: World
+) -> None:
+    app = world.app()
+    log_in(client, world.user(None))
+    path = f"/staff/apps/{app.client_id}/edit"
+    assert 'name="token_lifetime_seconds"' in client.get(path).text
+    fields = {
+        "name": app.name,
+        "contact_email": "dev@partner.example",
+        "redirect_uri": app.redirect_uri,
+        "scopes": "salesOrder:read",
+    }
+    refused = submit(client, path, path, {**fields, "token_lifetime_seconds": "5"})
+    assert refused.status_code == 400
+    assert "60 to 31536000 seconds" in refused.text
+    assert (
+        submit(client, path, path, {**fields, "token_lifetime_seconds": "900"}).status_code == 303
+    )
+    body = exchange(client, app, world.code(app, world.account())).json()
+    assert (body["expires_in"], body["refresh_token"][:4]) == (900, "ztr_")
+    assert (
+        "expire after 900 s, with rotating refresh tokens"
+        in client.get(f"/staff/apps/{app.client_id}").text
+    )
+    assert submit(client, path, path, {**fields, "token_lifetime_seconds": ""}).status_code == 303
+    body = exchange(client, app, world.code(app, world.account())).json()
+    assert list(body) == ["access_token", "token_type"]

@@ -68,7 +68,7 @@ ERRORS = {
 
 TOKEN_HINT = {
     "type": "string",
-    "enum": ["access_token"],
+    "enum": ["access_token", "refresh_token"],
     "description": "Optional hint (RFC 7009 §2.1, RFC 7662 §2.1); any value is accepted.",
 }
 
@@ -98,12 +98,24 @@ PATHS: dict[str, Any] = {
         "Exchange an authorization code for the account's access token",
         "RFC 6749 §4.1.3. The code comes from the Install callback; it works once and for "
         "a few minutes. A new exchange for an installation replaces the installation's "
-        "previous token: the previous one stops working.",
+        "previous token: the previous one stops working. An app that opted in to expiring "
+        "tokens also gets `expires_in` and a `refresh_token`, redeemed with "
+        "`grant_type=refresh_token` (RFC 6749 §6) for a new pair each time; `redirect_uri` "
+        "is then not sent.",
         {
             "type": "object",
-            "required": ["grant_type", "redirect_uri"],
+            "required": ["grant_type"],
             "properties": {
-                "grant_type": {"type": "string", "enum": ["authorization_code"]},
+                "grant_type": {"type": "string", "enum": ["authorization_code", "refresh_token"]},
+                "refresh_token": {
+                    "type": "string",
+                    "description": "With `grant_type=refresh_token`: the latest refresh token.",
+                },
+                "scope": {
+                    "type": "string",
+                    "description": "With `grant_type=refresh_token`, optional: a narrower scope "
+                    "for the new access token (RFC 6749 §6).",
+                },
                 "code": {"type": "string", "description": "The code from the callback."},
                 "authorization_code": {
                     "type": "string",
@@ -112,7 +124,8 @@ PATHS: dict[str, Any] = {
                 "redirect_uri": {
                     "type": "string",
                     "format": "uri",
-                    "description": "The app's registered redirect URI, exactly.",
+                    "description": "With `grant_type=authorization_code`, required: the "
+                    "app's registered redirect URI, exactly.",
                 },
             },
         },
@@ -127,6 +140,16 @@ PATHS: dict[str, Any] = {
                         "properties": {
                             "access_token": {"type": "string"},
                             "token_type": {"type": "string", "enum": ["bearer"]},
+                            "expires_in": {
+                                "type": "integer",
+                                "description": "Only for an app that opted in to expiring "
+                                "tokens: the access token's lifetime in seconds.",
+                            },
+                            "refresh_token": {
+                                "type": "string",
+                                "description": "Only for an app that opted in to expiring "
+                                "tokens: the next refresh token (`ztr_…`), one use each.",
+                            },
                         },
                     }
                 }
@@ -135,8 +158,9 @@ PATHS: dict[str, Any] = {
     ),
     metadata.REVOCATION_PATH: _operation(
         "revokeToken",
-        "Revoke one of the app's access tokens",
-        "RFC 7009. Answers 200 whether or not the token existed or was the app's.",
+        "Revoke one of the app's access or refresh tokens",
+        "RFC 7009. Answers 200 whether or not the token existed or was the app's. Revoking "
+        "a refresh token also revokes the access tokens of its grant.",
         {
             "type": "object",
             "required": ["token"],
@@ -146,7 +170,7 @@ PATHS: dict[str, Any] = {
     ),
     metadata.INTROSPECTION_PATH: _operation(
         "introspectToken",
-        "Tell whether one of the app's access tokens is active",
+        "Tell whether one of the app's access or refresh tokens is active",
         'RFC 7662. A token of another app, or an unknown one, is `{"active": false}`.',
         {
             "type": "object",
@@ -165,8 +189,12 @@ PATHS: dict[str, Any] = {
                             "active": {"type": "boolean"},
                             "scope": {"type": "string", "description": SCOPE_LIST},
                             "client_id": {"type": "string"},
-                            "token_type": {"type": "string", "enum": ["bearer"]},
+                            "token_type": {
+                                "type": "string",
+                                "enum": ["bearer", "refresh_token"],
+                            },
                             "iat": {"type": "integer"},
+                            "exp": {"type": "integer"},
                             "sub": {"type": "string"},
                             "account_id": {"type": "integer"},
                         },

@@ -1,4 +1,4 @@
-"""``zentail apps register|list|show|rotate-secret|suspend|resume|delete``, the app's
+"""``zentail apps register|list|show|update|rotate-secret|suspend|resume|delete``, the app's
 webhook: ``set-webhook``, ``deliveries``, and its refused token requests: ``diagnostics``."""
 
 from __future__ import annotations
@@ -35,8 +35,15 @@ def describe(row: App) -> dict[str, Any]:
         ],
         "partner_id": row.partner_id,
         "webhook_url": row.webhook_url,
+        "token_lifetime_seconds": row.token_lifetime_seconds,
         "created_at": row.created_at,
     }
+
+
+LIFETIME_HELP = (
+    "Issue expiring access tokens living this many seconds (60 to a year), each with a "
+    "rotating refresh token (docs/partner-guide.md); 'none' for long-lived tokens."
+)
 
 
 def _read_logo(path: Path | None) -> bytes | None:
@@ -59,6 +66,7 @@ def register(
     partner_id: int | None = typer.Option(
         None, "--partner", help="The ID of the partner organisation that owns the app."
     ),
+    token_lifetime: str = typer.Option("none", "--token-lifetime", help=LIFETIME_HELP),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a partner app. The client secret is printed once and never again."""
@@ -73,6 +81,7 @@ def register(
             description=description,
             logo=_read_logo(logo),
             actor=Actor.cli(),
+            token_lifetime_seconds=apps.parse_token_lifetime(token_lifetime),
         )
         if partner_id is not None:
             partners.attach_app(
@@ -102,6 +111,31 @@ def show(client_id: str, as_json: bool = JSON_OPTION) -> None:
     with unit_of_work() as (_, session):
         data = describe(apps.get_app(session, client_id))
     emit(data, as_json, "\n".join(f"{key}: {value}" for key, value in data.items()))
+
+
+@apps_app.command("update")
+def update(
+    client_id: str,
+    token_lifetime: str = typer.Option(..., "--token-lifetime", help=LIFETIME_HELP),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Change an app's access-token lifetime. Tokens already issued keep theirs; the next
+    code exchange or refresh follows the new setting."""
+    with unit_of_work() as (_, session):
+        row = apps.update_app(
+            session,
+            apps.get_app(session, client_id),
+            actor=Actor.cli(),
+            token_lifetime_seconds=apps.parse_token_lifetime(token_lifetime),
+        )
+        data = describe(row)
+    lifetime = row.token_lifetime_seconds
+    emit(
+        data,
+        as_json,
+        f"{row.name}: "
+        + (f"tokens expire after {lifetime} s" if lifetime else "long-lived tokens"),
+    )
 
 
 @apps_app.command("rotate-secret")

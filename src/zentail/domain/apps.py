@@ -124,6 +124,39 @@ def _new_secret(keyring: crypto.Keyring, secret: str | None = None) -> tuple[str
     return secret, AppSecret(digest=keyring.digest(secret), sealed=keyring.seal(secret))
 
 
+class Unchanged:
+    """The type of :data:`UNCHANGED`: a field left as it is by :func:`update_app`."""
+
+
+UNCHANGED = Unchanged()
+MIN_TOKEN_LIFETIME = 60
+MAX_TOKEN_LIFETIME = 365 * 24 * 3600
+
+
+def validate_token_lifetime(seconds: int | None) -> int | None:
+    """An access-token lifetime of 60 seconds to a year, or ``None`` (long-lived tokens,
+    no refresh token: the documented flow)."""
+    if seconds is None:
+        return None
+    if not MIN_TOKEN_LIFETIME <= seconds <= MAX_TOKEN_LIFETIME:
+        raise InvalidInput(
+            "token_lifetime_seconds",
+            f"must be {MIN_TOKEN_LIFETIME} to {MAX_TOKEN_LIFETIME} seconds",
+        )
+    return seconds
+
+
+def parse_token_lifetime(text: str) -> int | None:
+    """A lifetime as typed in a form or on the command line: seconds, or empty or ``none``
+    for long-lived tokens; validated by :func:`validate_token_lifetime`."""
+    value = text.strip().lower()
+    if value in ("", "none"):
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise InvalidInput("token_lifetime_seconds", "must be a number of seconds or none")
+    return validate_token_lifetime(int(value))
+
+
 def register_app(
     session: Session,
     keyring: crypto.Keyring,
@@ -136,6 +169,7 @@ def register_app(
     description: str = "",
     logo: bytes | None = None,
     fixed_credentials: Credentials | None = None,
+    token_lifetime_seconds: int | None = None,
 ) -> tuple[App, Credentials]:
     """Register a partner app and return it with its credentials (shown once).
 
@@ -149,6 +183,7 @@ def register_app(
         redirect_uri=validate_redirect_uri(redirect_uri),
         scopes=join_scopes(parse_scopes(scopes)),
         description=description.strip(),
+        token_lifetime_seconds=validate_token_lifetime(token_lifetime_seconds),
     )
     if logo:
         app.logo_content_type = validate_logo(logo)
@@ -174,8 +209,11 @@ def update_app(
     scopes: str | list[str] | None = None,
     description: str | None = None,
     logo: bytes | None = None,
+    token_lifetime_seconds: int | Unchanged | None = UNCHANGED,
 ) -> App:
-    """Change registration fields; ``None`` leaves a field as it is."""
+    """Change registration fields; ``None`` leaves a field as it is (but for
+    ``token_lifetime_seconds``, where ``None`` switches expiring tokens off and
+    :data:`UNCHANGED` leaves it)."""
     changed: list[str] = []
     if name is not None and name.strip() != app.name:
         app.name = _validate_name(session, name, exclude_app_id=app.id)
@@ -196,6 +234,9 @@ def update_app(
         app.logo_content_type = validate_logo(logo)
         app.logo = logo
         changed.append("logo")
+    if not isinstance(token_lifetime_seconds, Unchanged):
+        app.token_lifetime_seconds = validate_token_lifetime(token_lifetime_seconds)
+        changed.append("token_lifetime_seconds")
     generations.after_commit(session)
     audit.record(session, "app.updated", actor, app_id=app.id, fields=changed)
     return app

@@ -35,6 +35,9 @@ EVENTS = (
     "token.issued",
     "token.revoked",
     "code.replay_detected",
+    "token.refreshed",
+    "refresh_token.reuse_detected",
+    "refresh_token.revoked",
     "client.auth_failed",
     "client.throttled",
 )

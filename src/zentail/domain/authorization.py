@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from zentail import generations
-from zentail.domain import audit, diagnostics, tokens
+from zentail.domain import audit, diagnostics, refresh_tokens, tokens
 from zentail.domain.actors import Actor
 from zentail.domain.apps import valid_secrets
 from zentail.oauth.stores import Client, CodeGrant, TokenFailure, TokenRecord
@@ -44,6 +44,7 @@ class SqlAuthorizationStore:
             app.status == "active",
             tuple(s.digest for s in valid),
             expired,
+            app.token_lifetime_seconds,
         )
 
     def record_auth_failure(self, client_id: str, reason: str) -> None:
@@ -84,7 +85,7 @@ class SqlAuthorizationStore:
             .where(AccessToken.digest == digest)
         ).one_or_none()
         if row is None:
-            return None
+            return refresh_tokens.record(self.session, digest, now)
         token, app_status = row
         revoked = token.revoked_at is not None
         expired = token.expires_at is not None and token.expires_at <= now
@@ -97,9 +98,13 @@ class SqlAuthorizationStore:
             issued_at=token.created_at,
             revoked=revoked,
             active=not (revoked or expired or suspended),
+            expires_at=token.expires_at,
         )
 
     def revoke_token(self, token: TokenRecord, reason: str) -> None:
+        if token.token_type == "refresh_token":  # noqa: S105 - a token type
+            refresh_tokens.revoke(self.session, token, actor=self.actor, reason=reason)
+            return
         row = self.session.get(AccessToken, token.token_id)
         if row is not None:
             tokens.revoke(self.session, row, actor=self.actor, reason=reason)
@@ -135,18 +140,19 @@ class PurgeCounts:
     codes: int
     tokens: int
     token_failures: int = 0
+    refresh_tokens: int = 0
 
     @property
     def largest(self) -> int:
         """The largest count: below the batch size, nothing of that kind is left."""
-        return max(self.codes, self.tokens, self.token_failures)
+        return max(self.codes, self.tokens, self.token_failures, self.refresh_tokens)
 
 
 def purge_batch(
     session: Session, *, now: dt.datetime, retention: int, batch_size: int
 ) -> PurgeCounts:
-    """Delete at most ``batch_size`` dead codes, as many dead tokens and as many token
-    failures past their week (one unit of work).
+    """Delete at most ``batch_size`` dead codes, as many dead access tokens, as many dead
+    refresh tokens and as many token failures past their week (one unit of work).
 
     Dead means: a code whose expiry, or a token whose revocation or expiry, is more than
     ``retention`` seconds old. Keeping them that long lets a late replay still be detected and
@@ -182,4 +188,5 @@ def purge_batch(
         )
         session.execute(delete(AuthorizationCode).where(AuthorizationCode.id.in_(code_ids)))
     failures = diagnostics.purge_batch(session, now=now, batch_size=batch_size)
-    return PurgeCounts(codes=len(code_ids), tokens=len(token_ids), token_failures=failures)
+    refreshes = refresh_tokens.purge_batch(session, cutoff=cutoff, batch_size=batch_size)
+    return PurgeCounts(len(code_ids), len(token_ids), failures, refreshes)

@@ -17,13 +17,15 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from zentail import generations
+from zentail.domain import refresh_tokens
 from zentail.domain.actors import Actor
 from zentail.domain.authorization import SqlAuthorizationStore
 from zentail.limits import Bucket, Outcome
@@ -33,6 +35,9 @@ from zentail.oauth.stores import (
     CodeGrant,
     CodeRedemption,
     RedemptionResult,
+    RefreshAttempt,
+    RefreshResult,
+    RefreshState,
     TokenFailure,
 )
 from zentail.platform import Platform
@@ -45,6 +50,7 @@ from zentail.storage.models import (
     AuditEvent,
     AuthorizationCode,
     Installation,
+    RefreshToken,
 )
 
 log = logging.getLogger("zentail.oauth")
@@ -54,7 +60,13 @@ RECORDED_BURST = 100
 
 CLIENT_BY_ID = Statement.build(
     select(
-        App.id, App.client_id, App.redirect_uri, App.status, AppSecret.digest, AppSecret.expires_at
+        App.id,
+        App.client_id,
+        App.redirect_uri,
+        App.status,
+        App.token_lifetime_seconds,
+        AppSecret.digest,
+        AppSecret.expires_at,
     )
     .outerjoin(AppSecret, AppSecret.app_id == App.id)
     .where(App.client_id == bindparam("client_id"))
@@ -120,8 +132,33 @@ INSERT_TOKEN = Statement.build(
         code_id=bindparam("code_id"),
         scopes=bindparam("scopes"),
         created_at=bindparam("now"),
+        expires_at=bindparam("expires_at"),
     )
     .returning(AccessToken.id)
+)
+# One live grant per installation: a new exchange ends the refresh tokens of the last one.
+REVOKE_LIVE_REFRESH = Statement.build(
+    update(RefreshToken)
+    .where(
+        RefreshToken.installation_id == bindparam("installation_id"),
+        RefreshToken.revoked_at.is_(None),
+    )
+    .values(revoked_at=bindparam("now"))
+)
+INSERT_REFRESH = Statement.build(
+    insert(RefreshToken)
+    .values(
+        digest=bindparam("refresh_digest"),
+        account_id=bindparam("account_id"),
+        app_id=bindparam("app_id"),
+        installation_id=bindparam("installation_id"),
+        family=bindparam("family"),
+        access_token_id=bindparam("token_id"),
+        scopes=bindparam("scopes"),
+        created_at=bindparam("now"),
+        expires_at=bindparam("refresh_expires_at"),
+    )
+    .returning(RefreshToken.id)
 )
 INSERT_AUDIT = Statement.build(
     insert(AuditEvent).values(
@@ -135,24 +172,39 @@ INSERT_AUDIT = Statement.build(
     )
 )
 
-# PostgreSQL: the three writes of an issuance in one statement. Reading ``revoked`` (count)
+# PostgreSQL: the writes of an issuance in one statement. Reading ``revoked`` (count)
 # before inserting makes the revocation complete first, so the partial unique index (one live
-# token per installation) sees the old token as deleted by this transaction.
+# token per installation) sees the old token as deleted by this transaction. The refresh
+# token ($10-$13) is inserted only for an app that opted in to expiring tokens.
 ISSUE_POSTGRESQL = Statement.text(
     "",
     """WITH revoked AS (
   UPDATE access_tokens SET revoked_at = $1
   WHERE installation_id = $2 AND revoked_at IS NULL
   RETURNING id, digest
+), revoked_refresh AS (
+  UPDATE refresh_tokens SET revoked_at = $1
+  WHERE installation_id = $2 AND revoked_at IS NULL
+  RETURNING id
 ), token AS (
   INSERT INTO access_tokens
-    (digest, kind, account_id, app_id, installation_id, code_id, scopes, created_at)
-  SELECT $3, 'install', $4, $5, $2, $6, $7, $1 FROM (SELECT count(*) FROM revoked) AS settled
+    (digest, kind, account_id, app_id, installation_id, code_id, scopes, created_at, expires_at)
+  SELECT $3, 'install', $4, $5, $2, $6, $7, $1, $10
+  FROM (SELECT count(*) FROM revoked) AS settled
+  RETURNING id
+), refresh AS (
+  INSERT INTO refresh_tokens
+    (digest, account_id, app_id, installation_id, family, access_token_id, scopes,
+     created_at, expires_at)
+  SELECT $11::varchar, $4, $5, $2, $12, token.id, $7, $1, $13
+  FROM token, (SELECT count(*) FROM revoked_refresh) AS settled
+  WHERE $11::varchar IS NOT NULL
   RETURNING id
 ), audit AS (
   INSERT INTO audit_events (at, event, actor, account_id, app_id, source_ip, detail)
   SELECT $1, 'token.issued', $8, $4, $5, $9, json_strip_nulls(json_build_object(
     'token_id', token.id, 'kind', 'install',
+    'refresh_token_id', (SELECT id FROM refresh),
     'replaced_token_ids', (SELECT json_agg(id ORDER BY id) FROM revoked)))
   FROM token
 )
@@ -167,6 +219,10 @@ SELECT (SELECT id FROM token), (SELECT coalesce(json_agg(digest), '[]')::text FR
         "scopes",
         "actor",
         "source_ip",
+        "expires_at",
+        "refresh_digest",
+        "family",
+        "refresh_expires_at",
     ),
 )
 
@@ -194,8 +250,8 @@ def redeem_script(attempt: CodeRedemption, actor: Actor, dialect: str) -> Script
     """The statements of one redemption (the contract is
     :meth:`zentail.oauth.stores.AsyncGrantStore.redeem`). Yields each statement, receives its
     rows; returns the result, with the replaced tokens' digests in ``replaced``. A redemption
-    that issues a token is, with BEGIN and COMMIT, four statements on PostgreSQL and six
-    (in-process) on SQLite."""
+    that issues a token is, with BEGIN and COMMIT, four statements on PostgreSQL and seven
+    (eight with a refresh token, in-process) on SQLite."""
     key = {"code_digest": attempt.code_digest, "app_id": attempt.app_id}
     rows = yield CONSUME, {**key, "now": attempt.now}
     if not rows:
@@ -212,36 +268,20 @@ def redeem_script(attempt: CodeRedemption, actor: Actor, dialect: str) -> Script
         return RedemptionResult(stores.REDIRECT_MISMATCH, grant)
     if not pkce.verifies(attempt.code_verifier, grant.code_challenge):
         return RedemptionResult(stores.VERIFIER_MISMATCH, grant)
+    issue = _issue_params(attempt, grant)
     if dialect == "postgresql":
         (token_id, digests), *_ = yield (
             ISSUE_POSTGRESQL,
-            {
-                "now": attempt.now,
-                "installation_id": grant.installation_id,
-                "token_digest": attempt.token_digest,
-                "account_id": grant.account_id,
-                "app_id": grant.app_id,
-                "code_id": grant.code_id,
-                "scopes": grant.scopes,
-                "actor": actor.label,
-                "source_ip": actor.source_ip,
-            },
+            {**issue, "actor": actor.label, "source_ip": actor.source_ip},
         )
         return RedemptionResult(stores.REDEEMED, grant, token_id, tuple(json.loads(digests)))
-    replaced = yield REVOKE_LIVE, {"installation_id": grant.installation_id, "now": attempt.now}
-    (token_id,), *_ = yield (
-        INSERT_TOKEN,
-        {
-            "token_digest": attempt.token_digest,
-            "account_id": grant.account_id,
-            "app_id": grant.app_id,
-            "installation_id": grant.installation_id,
-            "code_id": grant.code_id,
-            "scopes": grant.scopes,
-            "now": attempt.now,
-        },
-    )
+    live = {"installation_id": grant.installation_id, "now": attempt.now}
+    replaced = yield REVOKE_LIVE, live
+    yield REVOKE_LIVE_REFRESH, live
+    (token_id,), *_ = yield INSERT_TOKEN, issue
     detail: dict[str, Any] = {"token_id": token_id, "kind": "install"}
+    if attempt.refresh is not None:
+        (detail["refresh_token_id"],), *_ = yield INSERT_REFRESH, {**issue, "token_id": token_id}
     if replaced:
         detail["replaced_token_ids"] = [row[0] for row in replaced]
     yield (
@@ -256,6 +296,24 @@ def redeem_script(attempt: CodeRedemption, actor: Actor, dialect: str) -> Script
         },
     )
     return RedemptionResult(stores.REDEEMED, grant, token_id, tuple(row[1] for row in replaced))
+
+
+def _issue_params(attempt: CodeRedemption, grant: CodeGrant) -> dict[str, Any]:
+    """The parameters of the issuing statements, for a grant redeemed by ``attempt``."""
+    refresh = attempt.refresh
+    return {
+        "now": attempt.now,
+        "installation_id": grant.installation_id,
+        "token_digest": attempt.token_digest,
+        "account_id": grant.account_id,
+        "app_id": grant.app_id,
+        "code_id": grant.code_id,
+        "scopes": grant.scopes,
+        "expires_at": attempt.token_expires_at,
+        "refresh_digest": refresh.digest if refresh else None,
+        "family": refresh.family if refresh else None,
+        "refresh_expires_at": refresh.expires_at if refresh else None,
+    }
 
 
 def run_sqlite(tx: SqliteTransaction, script: Script) -> RedemptionResult:
@@ -340,6 +398,26 @@ class GrantStore:
             except asyncpg.UniqueViolationError:
                 # Another exchange for the same installation committed its token between our
                 # revocation of the live one and our insert: run again, replacing it.
+                if attempt_number == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def refresh(
+        self, attempt: RefreshAttempt, judge: Callable[[RefreshState], str]
+    ) -> RefreshResult:
+        """One ORM write unit in a worker thread (never on the event loop), the presented
+        token's row locked; retried when a concurrent exchange for the same installation
+        stored its token first (the one-live-token index)."""
+
+        def work() -> RefreshResult:
+            with self.platform.db.session(write=True) as session:
+                return refresh_tokens.redeem(session, attempt, judge, self.actor)
+
+        for attempt_number in range(5):
+            try:
+                result: RefreshResult = await run_in_threadpool(work)
+                return result
+            except IntegrityError:
                 if attempt_number == 4:
                     raise
         raise AssertionError("unreachable")

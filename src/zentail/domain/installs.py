@@ -32,6 +32,7 @@ from zentail.storage.models import (
     App,
     AuthorizationCode,
     Installation,
+    RefreshToken,
     utcnow,
 )
 from zentail.storage.tenancy import AccountScope
@@ -196,8 +197,8 @@ def list_installations_with_last_use(
 
 
 def uninstall(session: Session, *, app: App, account_id: int, actor: Actor) -> Installation:
-    """Uninstall: revoke the installation's tokens and unused codes at once (RFC 7009 §2.1
-    spirit; Shopify-style immediate revocation)."""
+    """Uninstall: revoke the installation's access and refresh tokens and unused codes at
+    once (RFC 7009 §2.1 spirit; Shopify-style immediate revocation)."""
     installation = get_installation(session, app=app, account_id=account_id)
     now = utcnow()
     installation.uninstalled_at = now
@@ -205,6 +206,11 @@ def uninstall(session: Session, *, app: App, account_id: int, actor: Actor) -> I
     revoked = session.execute(
         update(AccessToken)
         .where(AccessToken.installation_id == installation.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.installation_id == installation.id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
     session.execute(

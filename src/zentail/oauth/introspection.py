@@ -25,20 +25,26 @@ from zentail.oauth.errors import OAuth2Error
 from zentail.oauth.stores import Client, ClientStore, TokenRecord, TokenStore
 
 INACTIVE: dict[str, Any] = {"active": False}
+REFRESH_TOKEN = "refresh_token"  # noqa: S105 - a token type
 
 
 def describe(record: TokenRecord, client: Client) -> dict[str, Any]:
     """The RFC 7662 §2.2 members of an active token. ``sub`` is the account the token acts
-    for (the resource owner); ``account_id`` is the same, as a number."""
-    return {
+    for (the resource owner); ``account_id`` is the same, as a number. ``token_type`` is
+    ``bearer`` for an access token, ``refresh_token`` for a refresh token; ``exp`` is given
+    for a token that expires."""
+    body: dict[str, Any] = {
         "active": True,
         "scope": record.scopes,
         "client_id": client.client_id,
-        "token_type": "bearer",
+        "token_type": "refresh_token" if record.token_type == REFRESH_TOKEN else "bearer",
         "iat": int(record.issued_at.timestamp()),
         "sub": str(record.account_id),
         "account_id": record.account_id,
     }
+    if record.expires_at is not None:
+        body["exp"] = int(record.expires_at.timestamp())
+    return body
 
 
 def handle(

@@ -15,7 +15,7 @@ from zentail.domain.scopes import SCOPES
 from zentail.oauth import pkce
 from zentail.oauth.authorize import RESPONSE_TYPE
 from zentail.oauth.client_auth import SUPPORTED_METHODS
-from zentail.oauth.grants.authorization_code import GRANT_TYPE
+from zentail.oauth.grants import authorization_code, refresh_token
 
 PATH = "/.well-known/oauth-authorization-server"
 AUTHORIZATION_PATH = "/v1/authorize"
@@ -37,7 +37,7 @@ def document(issuer: str) -> dict[str, Any]:
         "revocation_endpoint_auth_methods_supported": methods,
         "introspection_endpoint": base + INTROSPECTION_PATH,
         "introspection_endpoint_auth_methods_supported": methods,
-        "grant_types_supported": [GRANT_TYPE],
+        "grant_types_supported": [authorization_code.GRANT_TYPE, refresh_token.GRANT_TYPE],
         "response_types_supported": [RESPONSE_TYPE],
         "code_challenge_methods_supported": [pkce.METHOD],
         "authorization_response_iss_parameter_supported": True,

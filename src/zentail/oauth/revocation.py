@@ -3,8 +3,10 @@
 The client authenticates exactly as at the token endpoint (RFC 7009 §2.1). It may revoke only
 tokens issued to it; for any other token, an unknown one, or one already revoked, the answer
 is the same 200 (RFC 7009 §2.2: "invalid tokens do not cause an error response"), so the
-endpoint reveals nothing about tokens the caller does not own. ``token_type_hint`` is
-accepted and ignored: access tokens are the only kind (§2.1 allows ignoring it).
+endpoint reveals nothing about tokens the caller does not own. ``token_type_hint``
+(``access_token`` or ``refresh_token``) is accepted and ignored: both kinds are looked up
+(§2.1 allows ignoring it). Revoking a refresh token also revokes the access tokens of the
+same grant (§2.1: every token of its family, docs/decisions/0065).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ sees the ORM.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,6 +24,9 @@ class Client:
     # Secrets that were valid once and are now past their grace: never accepted, only
     # recognised, so a failure can be diagnosed as ``secret_expired``.
     expired_secret_digests: tuple[str, ...] = ()
+    # Seconds an access token lives when the app opted in to expiring tokens and refresh
+    # (docs/decisions/0065); ``None``: the documented long-lived token, no refresh token.
+    token_lifetime_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,11 @@ class CodeGrant:
 
 @dataclass(frozen=True)
 class TokenRecord:
-    """An access token as revocation (RFC 7009) and introspection (RFC 7662) see it.
+    """An access or refresh token as revocation (RFC 7009) and introspection (RFC 7662) see
+    it.
 
-    ``active`` is the API's own verdict: not revoked, not expired, and its app not suspended.
+    ``active`` is the API's own verdict: not revoked, not expired, and its app not suspended
+    (a refresh token: and still redeemable, docs/decisions/0065).
     """
 
     token_id: int
@@ -59,6 +65,8 @@ class TokenRecord:
     issued_at: dt.datetime
     revoked: bool
     active: bool
+    token_type: str = "access_token"  # noqa: S105 - or "refresh_token" (RFC 7009 §2.1)
+    expires_at: dt.datetime | None = None
 
 
 class ClientStore(Protocol):
@@ -80,9 +88,20 @@ class TokenStore(Protocol):
 
 
 @dataclass(frozen=True)
+class NewRefreshToken:
+    """A refresh token to store beside a new access token (RFC 6749 §6): its digest, the
+    family it belongs to (one per code exchange) and its expiry."""
+
+    digest: str
+    family: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class CodeRedemption:
     """One attempt to redeem a code at the token endpoint (RFC 6749 §4.1.3), with the
-    ``code_verifier`` it presented, if any (RFC 7636 §4.5)."""
+    ``code_verifier`` it presented, if any (RFC 7636 §4.5). For an app that opted in to
+    expiring tokens, ``token_expires_at`` and ``refresh`` are set (docs/decisions/0065)."""
 
     code_digest: str
     app_id: int
@@ -90,6 +109,8 @@ class CodeRedemption:
     token_digest: str
     now: dt.datetime
     code_verifier: str | None = None
+    token_expires_at: dt.datetime | None = None
+    refresh: NewRefreshToken | None = None
 
 
 REDEEMED = "redeemed"
@@ -110,6 +131,54 @@ class RedemptionResult:
     grant: CodeGrant | None = None
     token_id: int | None = None
     replaced: tuple[str, ...] = ()  # digests of the tokens a redemption replaced
+
+
+@dataclass(frozen=True)
+class RefreshState:
+    """A presented refresh token as the refresh grant judges it, read under a row lock.
+
+    ``successor_used``: the token was redeemed and its live successor (the refresh token or
+    the access token issued for it) has been used since, which ends its grace."""
+
+    token_id: int
+    app_id: int
+    account_id: int
+    installation_id: int
+    family: str
+    scopes: str
+    expires_at: dt.datetime
+    rotated_at: dt.datetime | None
+    revoked: bool
+    installed: bool
+    successor_used: bool
+
+
+@dataclass(frozen=True)
+class RefreshAttempt:
+    """One ``grant_type=refresh_token`` request (RFC 6749 §6), with the new pair to issue:
+    ``scopes`` is the narrower scope asked for (``None``: the grant's own). ``refresh`` is
+    ``None`` when the app no longer opts in to expiring tokens (the family ends with a
+    long-lived access token); its ``family`` is the presented token's, whatever it says."""
+
+    refresh_digest: str
+    app_id: int
+    token_digest: str
+    refresh: NewRefreshToken | None
+    token_expires_at: dt.datetime | None
+    now: dt.datetime
+    scopes: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """What :meth:`AsyncGrantStore.refresh` did: ``outcome`` is one of the verdicts of
+    :mod:`zentail.oauth.grants.refresh_token`; ``revoked`` counts the tokens a reuse revoked."""
+
+    outcome: str
+    state: RefreshState | None = None
+    token_id: int | None = None
+    scopes: str | None = None
+    revoked: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,6 +211,19 @@ class AsyncGrantStore(Protocol):
         ``token_digest`` for the installation, revoking the installation's previous token (one
         live token per installation), and audit it. A code issued to another client is
         ``unknown``. A code refused by any check stays consumed (docs/decisions/0063)."""
+        ...
+
+    async def refresh(
+        self, attempt: RefreshAttempt, judge: Callable[[RefreshState], str]
+    ) -> RefreshResult:
+        """In one atomic unit, with the presented refresh token locked: read its
+        :class:`RefreshState` (``unknown`` if no such token, ``other_client`` if it is
+        another app's), ask ``judge`` for the verdict, then act on it: ``rotate`` and
+        ``grace`` mark the token redeemed, revoke its earlier successors and the
+        installation's live access token, store the new pair and audit it; ``reused`` and
+        ``revoked`` revoke the whole family (every access and refresh token descended from
+        the code exchange) and audit the reuse (RFC 9700 §4.14.2). Any other verdict changes
+        nothing. Concurrent attempts with one token are serialised."""
         ...
 
     async def revoke_tokens_issued_from(self, grant: CodeGrant) -> int:

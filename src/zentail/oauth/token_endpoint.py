@@ -2,7 +2,8 @@
 
 client_request (see :mod:`zentail.oauth.endpoint`) → before_authentication (the throttle)
 → authenticate the client → check grant_type → check the client may use it
-→ authorization_code.exchange → token response
+→ the grant's handler (authorization_code.exchange, RFC 6749 §4.1.3; refresh_token.refresh,
+§6) → token response (:func:`zentail.oauth.grants.issuance.response_body`)
 
 A refusal is answered as RFC 6749 §5.2 says and nothing more; when the request named a
 client, the refusal is also kept, with its reason, for that client's owner
@@ -12,7 +13,8 @@ client, the refusal is also kept, with its reason, for that client's owner
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol
 
 from zentail.crypto import Keyring
 from zentail.oauth import client_auth, diagnostics
@@ -24,8 +26,25 @@ from zentail.oauth.errors import (
     UnauthorizedClient,
     UnsupportedGrantType,
 )
-from zentail.oauth.grants import authorization_code
+from zentail.oauth.grants import authorization_code, refresh_token
+from zentail.oauth.grants.issuance import NewTokens, response_body
 from zentail.oauth.stores import AsyncGrantStore, Client
+
+
+class Issued(Protocol):
+    """What a grant's handler returns: the tokens to answer with."""
+
+    @property
+    def tokens(self) -> NewTokens: ...
+
+
+Grant = Callable[
+    [Mapping[str, str], Client, AsyncGrantStore, Keyring, dt.datetime], Awaitable[Issued]
+]
+GRANTS: dict[str, Grant] = {
+    authorization_code.GRANT_TYPE: authorization_code.exchange,
+    refresh_token.GRANT_TYPE: refresh_token.refresh,
+}
 
 AsyncBeforeAuthentication = Callable[[client_auth.PresentedCredentials], Awaitable[None]]
 """Awaited with the presented credentials before they are checked; raising an
@@ -54,20 +73,20 @@ async def handle(
         grant_type = params.get("grant_type")
         if grant_type is None:
             raise InvalidRequest("Missing grant_type")
-        if grant_type != authorization_code.GRANT_TYPE:
-            raise UnsupportedGrantType("Only grant_type=authorization_code is supported").because(
-                diagnostics.UNSUPPORTED_GRANT_TYPE, grant_type=grant_type
-            )
+        grant = GRANTS.get(grant_type)
+        if grant is None:
+            raise UnsupportedGrantType(
+                "Only grant_type=authorization_code and refresh_token are supported"
+            ).because(diagnostics.UNSUPPORTED_GRANT_TYPE, grant_type=grant_type)
         if not client.active:
             raise UnauthorizedClient("The application is suspended").because(
                 diagnostics.APP_SUSPENDED
             )
-        issued = await authorization_code.exchange(params, client, store, keyring, now())
+        issued = await grant(params, client, store, keyring, now())
     except OAuth2Error as error:
         await _diagnose(request, error, client_id, store, now())
         return error_result(error, client)
-    body = {"access_token": issued.access_token, "token_type": "bearer"}
-    return EndpointResult(200, body, client=client)
+    return EndpointResult(200, response_body(issued.tokens), client=client)
 
 
 async def _diagnose(

@@ -173,6 +173,9 @@ class App(Base):
     )
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
     webhook_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Opt-in expiring tokens (docs/decisions/0065): access tokens live this many seconds and
+    # come with a rotating refresh token; ``None`` keeps the documented long-lived token.
+    token_lifetime_seconds: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -330,6 +333,38 @@ class AccessToken(TenantOwned, Base):
 
     app: Mapped[App | None] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+
+class RefreshToken(TenantOwned, Base):
+    """A one-time refresh token (RFC 6749 §6, rotated as RFC 9700 §4.14.2 says), stored as
+    its keyed digest.
+
+    ``family`` names every refresh token descended from one code exchange; ``parent_id`` is
+    the token whose redemption issued this one, ``access_token_id`` the access token issued
+    beside it. ``rotated_at`` is set when the token is first redeemed; it then stays usable
+    only while neither of its successors has been used (docs/decisions/0065).
+    """
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), index=True
+    )
+    family: Mapped[str] = mapped_column(String(32), index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("refresh_tokens.id", ondelete="SET NULL"), index=True
+    )
+    access_token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("access_tokens.id", ondelete="SET NULL"), index=True
+    )
+    scopes: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    rotated_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(index=True)
 
 
 class AuditEvent(Base):

@@ -63,3 +63,20 @@ def test_a_missing_verifier_consumes_the_code_and_issues_nothing() -> None:
 
 def test_a_verifier_for_a_code_without_challenge_consumes_it_and_issues_nothing() -> None:
     assert run(None, VERIFIER) == ([grant_store.CONSUME], stores.VERIFIER_MISMATCH)
+
+
+def test_an_opted_in_redemption_stores_its_refresh_token_in_the_same_issue_statement() -> None:
+    refresh = stores.NewRefreshToken("refresh-digest", "family", NOW + dt.timedelta(days=90))
+    attempt = CodeRedemption(
+        "code-digest", 2, REDIRECT_URI, "token-digest", NOW, None, NOW, refresh
+    )
+    script = grant_store.redeem_script(attempt, Actor(label="test"), "postgresql")
+    statement, _ = next(script)
+    assert statement is grant_store.CONSUME
+    statement, params = script.send([consumed_row(None)])
+    assert statement is grant_store.ISSUE_POSTGRESQL
+    assert (params["refresh_digest"], params["family"], params["expires_at"]) == (
+        "refresh-digest",
+        "family",
+        NOW,
+    )

@@ -97,3 +97,18 @@ def test_an_entry_shows_the_instant_in_utc_with_milliseconds() -> None:
         "detail": {},
         "sourceIp": None,
     }
+
+
+def test_every_reason_is_documented_for_partners_and_in_the_module() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).parents[3] / "docs" / "token-diagnostics.md").read_text()
+    reasons = {
+        value
+        for name, value in vars(diagnostics).items()
+        if name.isupper() and isinstance(value, str) and name.startswith(("CODE_", "REFRESH_"))
+    }
+    assert "refresh_token_reused" in reasons
+    for reason in reasons:
+        assert f"| `{reason}` |" in page, reason
+        assert f"``{reason}``" in (diagnostics.__doc__ or ""), reason

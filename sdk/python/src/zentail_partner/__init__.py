@@ -78,7 +78,12 @@ from zentail_partner._models import (
 )
 from zentail_partner._operation import Operation, Page
 from zentail_partner._retry import RetryPolicy
-from zentail_partner._token import AccessToken, basic_authorization, exchange_code
+from zentail_partner._token import (
+    AccessToken,
+    basic_authorization,
+    exchange_code,
+    refresh_access_token,
+)
 from zentail_partner._webhooks import WebhookEvent, verify_webhook
 
 __all__ = [
@@ -137,6 +142,7 @@ __all__ = [
     "list_sales_orders",
     "list_warehouses",
     "mark_paid",
+    "refresh_access_token",
     "update_inventory",
     "verify_callback",
     "verify_webhook",

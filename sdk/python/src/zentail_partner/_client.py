@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
-from zentail_partner._errors import TransportError, UnexpectedResponse
+from zentail_partner._callback import AppCredentials
+from zentail_partner._errors import ApiError, TransportError, UnexpectedResponse
 from zentail_partner._operation import Operation, Page
 from zentail_partner._retry import Attempts, RetryPolicy
+from zentail_partner._token import AccessToken, refresh_access_token
 from zentail_partner._version import __version__
 
 T = TypeVar("T")
@@ -30,22 +32,35 @@ class _BaseClient(Generic[TransportT]):
     """What the two clients share: configuration, request building, page following.
 
     ``base_url``: the platform, e.g. ``http://127.0.0.1:8000``. ``token``: the account's
-    access token (not needed for :func:`exchange_code`). ``retry``: how 429s are retried.
+    access token (not needed for :func:`exchange_code`), as a string or the
+    :class:`AccessToken` the exchange returned. ``retry``: how 429s are retried.
     ``timeout``: seconds for each of connect, read, write and pool. ``transport``: an httpx
     transport (e.g. ``httpx.MockTransport`` in tests).
+
+    Expiring tokens: given an :class:`AccessToken` with a ``refresh_token``, the ``app``'s
+    credentials and ``on_tokens``, the client refreshes the pair ``refresh_margin`` seconds
+    before it expires, and once on a 401, and hands every new pair to ``on_tokens`` (store
+    it: the previous refresh token dies once the new pair is used).
     """
 
     def __init__(
         self,
         base_url: str,
-        token: str | None = None,
+        token: str | AccessToken | None = None,
         *,
         retry: RetryPolicy = RetryPolicy(),
         timeout: float = DEFAULT_TIMEOUT,
         transport: TransportT | None = None,
+        app: AppCredentials | None = None,
+        on_tokens: Callable[[AccessToken], None] | None = None,
+        refresh_margin: float = 60.0,
     ) -> None:
         self.base_url = httpx.URL(base_url.rstrip("/") + "/")
-        self._token = token
+        self._tokens = token if isinstance(token, AccessToken) else None
+        self._token = token.access_token if isinstance(token, AccessToken) else token
+        self._app = app
+        self._on_tokens = on_tokens
+        self._refresh_margin = refresh_margin
         self.retry = retry
         self._timeout = httpx.Timeout(timeout).as_dict()
         self._http = self._open(transport)
@@ -57,6 +72,31 @@ class _BaseClient(Generic[TransportT]):
         return (
             f"{type(self).__name__}({str(self.base_url)!r}, token={'…' if self._token else None})"
         )
+
+    def _refresh_operation(self) -> Operation[AccessToken] | None:
+        """The refresh to run, or ``None`` when this client cannot refresh."""
+        tokens = self._tokens
+        if tokens is None or tokens.refresh_token is None or self._app is None:
+            return None
+        return refresh_access_token(self._app, tokens.refresh_token)
+
+    def _refresh_due(self, operation: Operation[Any]) -> bool:
+        tokens = self._tokens
+        return (
+            operation.uses_token
+            and tokens is not None
+            and tokens.expires_within(self._refresh_margin)
+            and self._refresh_operation() is not None
+        )
+
+    def _retry_after_refresh(self, operation: Operation[Any], error: ApiError) -> bool:
+        """Whether a 401 should be answered by refreshing and sending ``operation`` again."""
+        return error.status == 401 and operation.uses_token and bool(self._refresh_operation())
+
+    def _adopt(self, tokens: AccessToken) -> None:
+        self._tokens, self._token = tokens, tokens.access_token
+        if self._on_tokens is not None:
+            self._on_tokens(tokens)
 
     def _attempts(self, operation: Operation[T]) -> Attempts[T]:
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **operation.headers}
@@ -115,7 +155,24 @@ class Client(_BaseClient[httpx.BaseTransport]):
         return httpx.Client(transport=transport)
 
     def call(self, operation: Operation[T]) -> T:
-        """Run ``operation`` and return its result; raises a :class:`ZentailError`."""
+        """Run ``operation`` and return its result; raises a :class:`ZentailError`. With
+        expiring tokens, refreshes first when the token is about to expire, or after a 401."""
+        refreshed = self._refresh_due(operation) and self._refresh()
+        try:
+            return self._run(operation)
+        except ApiError as error:
+            if refreshed or not self._retry_after_refresh(operation, error):
+                raise
+        self._refresh()
+        return self._run(operation)
+
+    def _refresh(self) -> bool:
+        refresh = self._refresh_operation()
+        if refresh is not None:
+            self._adopt(self._run(refresh))
+        return True
+
+    def _run(self, operation: Operation[T]) -> T:
         attempts = self._attempts(operation)
         while attempts.pending:
             attempts.receive(self._send(attempts.request, attempts.delay))
@@ -164,6 +221,22 @@ class AsyncClient(_BaseClient[httpx.AsyncBaseTransport]):
             return await self._http.send(request)
 
     async def call(self, operation: Operation[T]) -> T:
+        refreshed = self._refresh_due(operation) and await self._refresh()
+        try:
+            return await self._run(operation)
+        except ApiError as error:
+            if refreshed or not self._retry_after_refresh(operation, error):
+                raise
+        await self._refresh()
+        return await self._run(operation)
+
+    async def _refresh(self) -> bool:
+        refresh = self._refresh_operation()
+        if refresh is not None:
+            self._adopt(await self._run(refresh))
+        return True
+
+    async def _run(self, operation: Operation[T]) -> T:
         attempts = self._attempts(operation)
         while attempts.pending:
             attempts.receive(await self._send(attempts.request, attempts.delay))

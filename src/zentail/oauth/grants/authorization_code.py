@@ -14,9 +14,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from zentail.crypto import Keyring, new_access_token
+from zentail.crypto import Keyring
 from zentail.oauth import diagnostics, stores
 from zentail.oauth.errors import InvalidGrant, InvalidRequest
+from zentail.oauth.grants.issuance import NewTokens, new_tokens
 from zentail.oauth.stores import AsyncGrantStore, Client, CodeGrant, CodeRedemption
 
 GRANT_TYPE = "authorization_code"
@@ -29,7 +30,7 @@ VERIFIER_MISMATCH_DESCRIPTION = (
 
 @dataclass(frozen=True)
 class IssuedToken:
-    access_token: str
+    tokens: NewTokens
     token_id: int
     grant: CodeGrant
 
@@ -59,26 +60,29 @@ async def exchange(
     which check failed, but for the redirect URI (§4.1.3 names it) and the PKCE verifier
     (RFC 7636 §4.6), checked last, once the code is consumed: a wrong, missing or unexpected
     ``code_verifier`` burns the code (docs/decisions/0063). The reason goes to the client's
-    owner only (:mod:`zentail.oauth.diagnostics`).
+    owner only (:mod:`zentail.oauth.diagnostics`). An app with a token lifetime also gets
+    the first refresh token of a new family (:mod:`zentail.oauth.grants.issuance`).
     """
     code = code_parameter(params)
     redirect_uri = params.get("redirect_uri")
     if redirect_uri is None:
         raise InvalidRequest("Missing redirect_uri")
-    access_token, code_digest = new_access_token(), keyring.digest(code)
+    tokens, code_digest = new_tokens(client, keyring, now), keyring.digest(code)
     result = await store.redeem(
         CodeRedemption(
             code_digest,
             client.app_id,
             redirect_uri,
-            keyring.digest(access_token),
+            tokens.access_digest,
             now,
             params.get("code_verifier"),
+            tokens.access_expires_at,
+            tokens.refresh,
         )
     )
     grant = result.grant
     if result.outcome == stores.REDEEMED and grant is not None and result.token_id is not None:
-        return IssuedToken(access_token, result.token_id, grant)
+        return IssuedToken(tokens, result.token_id, grant)
     if result.outcome == stores.REPLAYED and grant is not None:
         revoked = await store.revoke_tokens_issued_from(grant)
         if not grant.installed:  # uninstalling consumes the installation's open codes

@@ -136,6 +136,7 @@ def edit_form(request: Request, client_id: str, viewer: Staff) -> Response:
             "redirect_uri": app.redirect_uri,
             "description": app.description,
             "scopes": app.scopes.split(),
+            "token_lifetime_seconds": app.token_lifetime_seconds or "",
         }
         context = {"app": app, "values": values, "all_scopes": SCOPES}
         return pages.render(request, "staff/app_form.html", context)
@@ -152,6 +153,7 @@ def edit(
     description: Annotated[str, Form(max_length=5000)] = "",
     scopes: Scopes = None,
     logo: Logo = None,
+    token_lifetime_seconds: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     values = {
         "name": name,
@@ -159,6 +161,7 @@ def edit(
         "redirect_uri": redirect_uri,
         "description": description,
         "scopes": scopes or [],
+        "token_lifetime_seconds": token_lifetime_seconds,
     }
     try:
         with platform_of(request).db.session(write=True) as session:
@@ -173,6 +176,7 @@ def edit(
                 description=description,
                 logo=logo_bytes(logo),
                 actor=viewer.actor,
+                token_lifetime_seconds=apps.parse_token_lifetime(token_lifetime_seconds),
             )
     except (InvalidInput, Conflict) as error:
         with platform_of(request).db.session() as session:
