@@ -72,7 +72,7 @@ class CachedClient:
         self.filled_at = time.monotonic()
 
     def client(self, now: dt.datetime) -> Client:
-        app_id, client_id, redirect_uri, status, *_ = self.rows[0]
+        app_id, client_id, redirect_uri, status, jwks, jwks_uri, secrets_accepted, *_ = self.rows[0]
         valid: list[str] = []
         expired: list[str] = []
         for *_, digest, expires_at in self.rows:
@@ -80,5 +80,13 @@ class CachedClient:
                 expires = timestamp(expires_at)
                 (valid if expires is None or expires > now else expired).append(digest)
         return Client(
-            app_id, client_id, redirect_uri, status == "active", tuple(valid), tuple(expired)
+            app_id,
+            client_id,
+            redirect_uri,
+            status == "active",
+            tuple(valid),
+            tuple(expired),
+            jwks,
+            jwks_uri,
+            bool(secrets_accepted),
         )

@@ -101,7 +101,13 @@ def _run(
     throttle = throttle_for(platform)
     presented: list[PresentedCredentials] = []
     with platform.db.session(write=True) as session:
-        store = SqlAuthorizationStore(session, Actor(label="client", source_ip=ip))
+        store = SqlAuthorizationStore(
+            session,
+            Actor(label="client", source_ip=ip),
+            limiter=platform.limiter,
+            issuer=platform.settings.issuer,
+            production=platform.settings.env == "production",
+        )
 
         def before_authentication(credentials: PresentedCredentials) -> None:
             presented.append(credentials)

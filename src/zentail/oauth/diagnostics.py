@@ -22,6 +22,16 @@ reason                      meaning (detail)
                             (``code_has_challenge``, ``code_verifier_sent``)
 ``invalid_secret``          the client secret is wrong (``method``)
 ``secret_expired``          an old secret, past its rotation's grace period (``method``)
+``secret_not_accepted``     a right secret, but the app accepts signed assertions only
+                            (``method``)
+``assertion_invalid``       ``private_key_jwt``: the assertion is malformed, its signature
+                            does not verify, or a claim is wrong (``iss``/``sub``, ``aud``,
+                            ``exp`` too far ahead, ``nbf``/``iat`` in the future, no ``jti``)
+``assertion_expired``       the assertion's ``exp`` has passed
+``assertion_replayed``      the assertion's ``jti`` was used before
+``unknown_kid``             no registered key has the assertion's ``kid`` (and type)
+``no_keys_registered``      the app has no usable public keys (none registered, or its
+                            ``jwks_uri`` could not be fetched)
 ``app_suspended``           the app is suspended
 ``unsupported_grant_type``  ``grant_type`` is not one this server supports (``grant_type``)
 ``malformed_request``       the request is not a valid token request (``description``)
@@ -36,7 +46,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from zentail.crypto import Keyring
-from zentail.oauth import client_auth
+from zentail.oauth import client_assertion, client_auth
 from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, error_result
 from zentail.oauth.errors import (
     InvalidRequest,
@@ -55,6 +65,12 @@ APP_UNINSTALLED = "app_uninstalled"
 CODE_VERIFIER_MISMATCH = "code_verifier_mismatch"
 INVALID_SECRET = client_auth.INVALID_SECRET
 SECRET_EXPIRED = client_auth.SECRET_EXPIRED
+SECRET_NOT_ACCEPTED = client_auth.SECRETS_NOT_ACCEPTED
+ASSERTION_INVALID = client_assertion.ASSERTION_INVALID
+ASSERTION_EXPIRED = client_assertion.ASSERTION_EXPIRED
+ASSERTION_REPLAYED = client_assertion.ASSERTION_REPLAYED
+UNKNOWN_KID = client_assertion.UNKNOWN_KID
+NO_KEYS_REGISTERED = client_assertion.NO_KEYS
 APP_SUSPENDED = "app_suspended"
 UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
 MALFORMED_REQUEST = "malformed_request"

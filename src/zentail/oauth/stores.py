@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
+from joserfc.jwk import KeySet
+
 
 @dataclass(frozen=True)
 class Client:
@@ -23,6 +25,11 @@ class Client:
     # Secrets that were valid once and are now past their grace: never accepted, only
     # recognised, so a failure can be diagnosed as ``secret_expired``.
     expired_secret_digests: tuple[str, ...] = ()
+    # private_key_jwt (RFC 7523 §2.2): the registered public keys (a JWKS document, or where
+    # to fetch one), and whether its secrets still authenticate it.
+    jwks: str | None = None
+    jwks_uri: str | None = None
+    secrets_accepted: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,9 @@ class TokenRecord:
 
 
 class ClientStore(Protocol):
+    """Clients for code in a worker thread; it also serves as the
+    :class:`zentail.oauth.client_assertion.AssertionContext` (keys, used ``jti`` values)."""
+
     def find_client(self, client_id: str) -> Client | None: ...
 
     def record_auth_failure(self, client_id: str, reason: str) -> None: ...
@@ -69,6 +79,13 @@ class ClientStore(Protocol):
     def record_throttled(self, client_id: str, bucket: str) -> None:
         """Audit that a client authentication was refused by the brute-force throttle."""
         ...
+
+    @property
+    def issuer(self) -> str: ...
+
+    def assertion_keys(self, client: Client) -> KeySet | None: ...
+
+    def first_use(self, client_id: str, jti: str, until: dt.datetime) -> bool: ...
 
 
 class TokenStore(Protocol):
@@ -132,6 +149,13 @@ class AsyncGrantStore(Protocol):
     async def record_auth_failure(self, client_id: str, reason: str) -> None: ...
 
     async def record_throttled(self, client_id: str, bucket: str) -> None: ...
+
+    @property
+    def issuer(self) -> str: ...
+
+    async def assertion_keys(self, client: Client) -> KeySet | None: ...
+
+    async def first_use(self, client_id: str, jti: str, until: dt.datetime) -> bool: ...
 
     async def redeem(self, attempt: CodeRedemption) -> RedemptionResult:
         """In one atomic unit: mark the code consumed if it is not yet (exactly one winner
