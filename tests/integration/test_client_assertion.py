@@ -275,6 +275,20 @@ def test_a_refused_assertion_is_audited_and_diagnosed_without_the_assertion(
     assert [r["reason"] for r in diagnosed.json()["results"]] == ["assertion_invalid"]
 
 
+def test_diagnostics_are_read_with_an_assertion_in_a_posted_form(
+    client: TestClient, world: World, keyed: TestApp
+) -> None:
+    exchange(client, keyed, "no-such-code", sign(keyed.client_id))
+    form = {"client_assertion_type": ASSERTION_TYPE, "client_assertion": sign(keyed.client_id)}
+    posted = client.post("/v1/diagnostics/token", data=form)
+    assert posted.status_code == 200, posted.text
+    assert [r["reason"] for r in posted.json()["results"]] == ["code_unknown"]
+    replayed = client.post("/v1/diagnostics/token", data=form)
+    assert (replayed.status_code, replayed.json()["error"]) == (401, "invalid_client")
+    in_the_url = client.post("/v1/diagnostics/token?client_assertion=x", data=form)
+    assert (in_the_url.status_code, in_the_url.json()["error"]) == (400, "invalid_request")
+
+
 def test_repeated_failed_assertions_are_throttled(
     client: TestClient, world: World, keyed: TestApp, platform: Platform
 ) -> None:

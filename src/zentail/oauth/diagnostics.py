@@ -47,7 +47,7 @@ from urllib.parse import parse_qsl
 
 from zentail.crypto import Keyring
 from zentail.oauth import client_assertion, client_auth
-from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, error_result
+from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, client_request, error_result
 from zentail.oauth.errors import (
     InvalidRequest,
     MethodNotAllowed,
@@ -76,6 +76,7 @@ UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
 MALFORMED_REQUEST = "malformed_request"
 
 PATH = "/v1/diagnostics/token"
+METHODS = ("GET", "POST")
 RETENTION = dt.timedelta(days=7)
 MAX_RESULTS = 100
 # A detail string (a redirect URI the client sent, a description) is cut to this length.
@@ -141,17 +142,15 @@ async def read(
     """``GET /v1/diagnostics/token``: the authenticated client's own refused token requests of
     the last :data:`RETENTION`, newest first, at most :data:`MAX_RESULTS`.
 
-    Client authentication is the token endpoint's ``client_secret_basic`` (RFC 6749 §2.3.1),
-    behind the same throttle; anything else is ``invalid_client``. Never raises for client
-    input.
+    ``GET`` authenticates with ``client_secret_basic`` (RFC 6749 §2.3.1). ``POST`` takes a
+    form body with any method of the token endpoint, a signed assertion included
+    (``private_key_jwt``, RFC 7523 §2.2): credentials never travel in the URL, and a GET has
+    no body (docs/decisions/0066). Both sit behind the same throttle; anything else is
+    ``invalid_client``. Never raises for client input.
     """
     client: Client | None = None
     try:
-        if request.method != "GET":
-            raise MethodNotAllowed("GET")
-        if request.query_string:
-            raise InvalidRequest("This endpoint takes no parameters")
-        credentials = client_auth.extract(request.authorization, {})
+        credentials = _presented(request)
         if before_authentication is not None:
             await before_authentication(credentials)
         client = await client_auth.verified(
@@ -161,6 +160,16 @@ async def read(
     except OAuth2Error as error:
         return error_result(error, client)
     return EndpointResult(200, {"results": [entry(f) for f in failures]}, client=client)
+
+
+def _presented(request: OAuthHttpRequest) -> client_auth.PresentedCredentials:
+    if request.method not in METHODS:
+        raise MethodNotAllowed(", ".join(METHODS))
+    if request.query_string:
+        raise InvalidRequest("This endpoint takes no parameters")
+    if request.method == "GET":
+        return client_auth.extract(request.authorization, {})
+    return client_request(request)[1]
 
 
 def instant(value: dt.datetime | None) -> str | None:
