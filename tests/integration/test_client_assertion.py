@@ -365,3 +365,89 @@ def test_a_jwks_uri_is_fetched_and_cached(
 def test_the_jti_is_remembered_until_the_assertion_expires() -> None:
     seconds = client_keys._seconds_until(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=90))
     assert 89 <= seconds <= 90
+
+
+# --- the same work for an unknown client ---------------------------------------------------
+
+
+def _refused_work(client: TestClient, platform: Platform, app: TestApp, assertion: str) -> Any:
+    """The signature checks and SQL statements a refused assertion costs."""
+    from sqlalchemy import event
+
+    from zentail.oauth import client_assertion
+
+    statements: list[str] = []
+    verified: list[str] = []
+    real = client_assertion.jws.deserialize_compact
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    def counting(value: Any, key: Any, *args: Any, **kwargs: Any) -> Any:
+        verified.append(type(key).__name__)
+        return real(value, key, *args, **kwargs)
+
+    gateway = platform.gateway
+    before = gateway.counter.count
+    event.listen(platform.db.engine, "before_cursor_execute", record)
+    client_assertion.jws.deserialize_compact = counting  # type: ignore[assignment]
+    try:
+        response = exchange(client, app, "no-such-code", assertion)
+    finally:
+        client_assertion.jws.deserialize_compact = real
+        event.remove(platform.db.engine, "before_cursor_execute", record)
+    assert response.status_code == 401
+    return verified, statements, gateway.counter.count - before
+
+
+def test_an_unknown_client_costs_the_same_work_as_a_wrong_signature(
+    client: TestClient, platform: Platform, keyed: TestApp
+) -> None:
+    impostor = ECKey.generate_key("P-256", parameters={"kid": "ec-1"})
+    wrong = jwt.encode(
+        {"alg": "ES256", "kid": "ec-1"}, claims(keyed.client_id), impostor, algorithms=["ES256"]
+    )
+    unknown_id = "no-such-client-" + uuid.uuid4().hex
+    unknown = jwt.encode(
+        {"alg": "ES256", "kid": "ec-1"}, claims(unknown_id), impostor, algorithms=["ES256"]
+    )
+    unknown_work = _refused_work(client, platform, keyed, unknown)
+    known_work = _refused_work(client, platform, keyed, wrong)  # the app's first request
+    assert known_work[0] == ["ECKey"]
+    assert known_work == unknown_work
+
+
+# --- registration through the CLI ----------------------------------------------------------
+
+
+def test_set_jwks_registers_public_keys_and_refuses_private_ones(
+    live_server: Any, world: World, tmp_path: Any
+) -> None:
+    app = world.app()
+    public, private = tmp_path / "public.json", tmp_path / "private.json"
+    public.write_text(PUBLIC_JWKS)
+    private.write_text(json.dumps(KeySet([KEYS["ES256"]]).as_dict(private=True)))
+    refused = live_server.cli("apps", "set-jwks", app.client_id, "--jwks", str(private))
+    assert refused.returncode == 2
+    assert "public keys only" in refused.stderr
+    assert '"d"' not in refused.stderr
+    result = live_server.cli(
+        "apps", "set-jwks", app.client_id, "--jwks", str(public), "--assertions-only", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert (shown["jwks_kids"], shown["secrets_accepted"]) == (["rsa-1", "ec-1", "okp-1"], False)
+
+
+def test_set_jwks_uri_refuses_plain_http_to_a_remote_host(live_server: Any, world: World) -> None:
+    app = world.app()
+    result = live_server.cli(
+        "apps", "set-jwks", app.client_id, "--jwks-uri", "http://keys.example/jwks.json"
+    )
+    assert (result.returncode, "must use https" in result.stderr) == (2, True)
+
+
+def test_assertions_only_needs_registered_keys(live_server: Any, world: World) -> None:
+    app = world.app()
+    result = live_server.cli("apps", "set-jwks", app.client_id, "--assertions-only")
+    assert (result.returncode, "register public keys" in result.stderr) == (2, True)
