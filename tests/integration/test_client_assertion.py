@@ -195,13 +195,20 @@ def test_an_unknown_kid_is_invalid_client(client: TestClient, world: World, keye
     assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
 
 
+IMPOSTOR = ECKey.generate_key("P-256", parameters={"kid": "ec-1"})  # the registered kid
+
+
+def forged(client_id: str) -> str:
+    """An assertion naming the registered ``ec-1`` key, signed with another key."""
+    return jwt.encode(
+        {"alg": "ES256", "kid": "ec-1"}, claims(client_id), IMPOSTOR, algorithms=["ES256"]
+    )
+
+
 def test_a_wrong_signature_is_invalid_client(
     client: TestClient, world: World, keyed: TestApp
 ) -> None:
-    impostor = ECKey.generate_key("P-256", parameters={"kid": "ec-1"})
-    assertion = jwt.encode(
-        {"alg": "ES256", "kid": "ec-1"}, claims(keyed.client_id), impostor, algorithms=["ES256"]
-    )
+    assertion = forged(keyed.client_id)
     response = exchange(client, keyed, world.code(keyed, world.account()), assertion)
     assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
 
@@ -403,14 +410,8 @@ def _refused_work(client: TestClient, platform: Platform, app: TestApp, assertio
 def test_an_unknown_client_costs_the_same_work_as_a_wrong_signature(
     client: TestClient, platform: Platform, keyed: TestApp
 ) -> None:
-    impostor = ECKey.generate_key("P-256", parameters={"kid": "ec-1"})
-    wrong = jwt.encode(
-        {"alg": "ES256", "kid": "ec-1"}, claims(keyed.client_id), impostor, algorithms=["ES256"]
-    )
-    unknown_id = "no-such-client-" + uuid.uuid4().hex
-    unknown = jwt.encode(
-        {"alg": "ES256", "kid": "ec-1"}, claims(unknown_id), impostor, algorithms=["ES256"]
-    )
+    wrong = forged(keyed.client_id)
+    unknown = forged("no-such-client-" + uuid.uuid4().hex)
     unknown_work = _refused_work(client, platform, keyed, unknown)
     known_work = _refused_work(client, platform, keyed, wrong)  # the app's first request
     assert known_work[0] == ["ECKey"]

@@ -4,7 +4,6 @@ webhook: ``set-webhook``, ``deliveries``, its public keys for ``private_key_jwt`
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +37,10 @@ def describe(row: App) -> dict[str, Any]:
         "partner_id": row.partner_id,
         "webhook_url": row.webhook_url,
         "jwks_uri": row.jwks_uri,
-        "jwks_kids": _kids(row.jwks),
+        "jwks_kids": client_keys.key_ids(row) or None,
         "secrets_accepted": row.secrets_accepted,
         "created_at": row.created_at,
     }
-
-
-def _kids(jwks: str | None) -> list[str] | None:
-    """The ``kid``s of a registered JWKS (validated on input, so well formed)."""
-    return [key["kid"] for key in json.loads(jwks)["keys"]] if jwks else None
 
 
 def _read_logo(path: Path | None) -> bytes | None:

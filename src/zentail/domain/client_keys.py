@@ -94,6 +94,34 @@ def set_secrets_accepted(session: Session, app: App, *, accepted: bool, actor: A
     return app
 
 
+def save_keys(
+    session: Session,
+    app: App,
+    *,
+    jwks: str,
+    jwks_uri: str,
+    assertions_only: bool,
+    actor: Actor,
+    production: bool,
+) -> App:
+    """What the consoles' public-keys form saves: a pasted JWKS or a URL (both empty removes
+    the keys), then whether the app's secrets still authenticate it."""
+    set_keys(
+        session,
+        app,
+        jwks=jwks if jwks.strip() else None,
+        jwks_uri=jwks_uri if jwks_uri.strip() else None,
+        actor=actor,
+        production=production,
+    )
+    return set_secrets_accepted(session, app, accepted=not assertions_only, actor=actor)
+
+
+def key_ids(app: App) -> list[str]:
+    """The ``kid``s of the app's registered JWKS document (validated on input)."""
+    return [key["kid"] for key in json.loads(app.jwks)["keys"]] if app.jwks else []
+
+
 # --- reading them ---------------------------------------------------------------------------
 
 
