@@ -7,10 +7,12 @@ import datetime as dt
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
@@ -71,6 +73,16 @@ def exchange(client: TestClient, app: TestApp, code: str, assertion: str, **extr
         **extra,
     }
     return client.post("/v1/token", data=data)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """A client at its own source address: this module's many refusals, and other modules',
+    never fill one per-address throttle bucket (100 failures) for the next test."""
+    octets = uuid.uuid4().bytes[:3]
+    address = "10." + ".".join(str(b) for b in octets)
+    with TestClient(app, base_url="http://testserver", client=(address, 50000)) as test_client:
+        yield test_client
 
 
 @pytest.fixture
@@ -452,3 +464,34 @@ def test_assertions_only_needs_registered_keys(live_server: Any, world: World) -
     app = world.app()
     result = live_server.cli("apps", "set-jwks", app.client_id, "--assertions-only")
     assert (result.returncode, "register public keys" in result.stderr) == (2, True)
+
+
+def test_the_secret_flow_answers_the_same_bytes_for_an_app_that_did_not_opt_in(
+    client: TestClient, world: World, keyed: TestApp
+) -> None:
+    """Registering keys (secrets still accepted) changes nothing in the secret flow's
+    answers: a wrong secret gets the same status, headers and body as for any app."""
+    from tests.security.helpers import wrong_secret
+
+    plain = world.app()
+    answers = []
+    for app in (plain, keyed):
+        response = client.post(
+            "/v1/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": "x",
+                "redirect_uri": app.redirect_uri,
+            },
+            headers={"Authorization": wrong_secret(app)},
+        )
+        headers = {k: v for k, v in response.headers.items() if k not in ("date", "x-request-id")}
+        answers.append((response.status_code, headers, response.content))
+    assert answers[0] == answers[1]
+    assert (
+        answers[0][2]
+        == b'{"error":"invalid_client","error_description":"Client authentication failed"}'
+    )
+    account = world.account()
+    accepted = token_request(client, keyed, world.code(keyed, account))
+    assert (accepted.status_code, sorted(accepted.json())) == (200, ["access_token", "token_type"])
