@@ -244,34 +244,47 @@ def check_claims(
 def verify(context: AssertionContext, assertion: str, client: Client | None) -> Client:
     """The whole check for a worker thread: ``client`` when ``assertion`` authenticates it
     (first use of its ``jti``), else :class:`Refused`."""
-    now = dt.datetime.now(dt.UTC)
-    keys = _keys_of(client, context.assertion_keys(client) if client else None)
-    accepted = check(assertion, client_id=_id(client), keys=keys, issuer=context.issuer, now=now)
-    assert client is not None
-    if not context.first_use(client.client_id, accepted.jti, accepted.expires_at):
+    keys = context.assertion_keys(client) if client else None
+    accepted = _checked(assertion, client, keys, context.issuer)
+    if not context.first_use(accepted.client_id, accepted.jti, accepted.expires_at):
         raise Refused(ASSERTION_REPLAYED, "this jti was used before")
-    return client
+    return accepted.client
 
 
 async def averify(context: AsyncAssertionContext, assertion: str, client: Client | None) -> Client:
     """:func:`verify` for the event loop."""
-    now = dt.datetime.now(dt.UTC)
-    keys = _keys_of(client, await context.assertion_keys(client) if client else None)
-    accepted = check(assertion, client_id=_id(client), keys=keys, issuer=context.issuer, now=now)
-    assert client is not None
-    if not await context.first_use(client.client_id, accepted.jti, accepted.expires_at):
+    keys = await context.assertion_keys(client) if client else None
+    accepted = _checked(assertion, client, keys, context.issuer)
+    if not await context.first_use(accepted.client_id, accepted.jti, accepted.expires_at):
         raise Refused(ASSERTION_REPLAYED, "this jti was used before")
-    return client
+    return accepted.client
 
 
-def _id(client: Client | None) -> str:
-    return client.client_id if client else ""
+@dataclass(frozen=True)
+class _Verified:
+    client: Client
+    jti: str
+    expires_at: dt.datetime
+
+    @property
+    def client_id(self) -> str:
+        return self.client.client_id
 
 
-def _keys_of(client: Client | None, keys: KeySet | None) -> KeySet | None:
-    if client is not None and keys is None:
-        raise Refused(NO_KEYS, "the client has no usable registered keys")
-    return keys
+def _checked(assertion: str, client: Client | None, keys: KeySet | None, issuer: str) -> _Verified:
+    """:func:`check` at the current time. A known client without usable keys is checked
+    against the decoy key like an unknown one (the same work), then refused as
+    :data:`NO_KEYS`."""
+    now = dt.datetime.now(dt.UTC)
+    client_id = client.client_id if client else ""
+    try:
+        accepted = check(assertion, client_id=client_id, keys=keys, issuer=issuer, now=now)
+    except Refused as refused:
+        if client is not None and refused.reason == UNKNOWN_CLIENT:
+            raise Refused(NO_KEYS, "the client has no usable registered keys") from None
+        raise
+    assert client is not None  # check() refuses every assertion when keys is None
+    return _Verified(client, accepted.jti, accepted.expires_at)
 
 
 # --- registration: which JWKS documents an app may register --------------------------------

@@ -115,6 +115,9 @@ def presented_client_id(request: OAuthHttpRequest) -> str | None:
     else:
         pairs = parse_qsl(request.body.decode("utf-8", "replace"))
         named = next((value for name, value in pairs if name == "client_id"), None)
+        assertion = next((value for name, value in pairs if name == "client_assertion"), None)
+        if named is None and assertion is not None:
+            named = client_assertion.subject(assertion)
     return named if named is not None and client_auth.plausible_client_id(named) else None
 
 
