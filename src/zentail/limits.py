@@ -34,6 +34,7 @@ from zentail.redis_pipe import PipelinedRedis, RedisReplyError, RedisUnavailable
 log = logging.getLogger("zentail.limits")
 
 RETRY_REDIS_AFTER = 1.0
+MAX_ONCE_KEYS = 100_000
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ class Limiter:
         self._pipes: dict[asyncio.AbstractEventLoop, PipelinedRedis] = {}
         self._sync_script: object = None
         self._lock = threading.Lock()
+        self._once: dict[str, float] = {}  # first_use without Redis: key → monotonic expiry
         self.fallbacks = 0  # how often the in-process buckets answered for Redis
         self.round_trips = 0  # calls sent to Redis (for bench/)
 
@@ -298,6 +300,49 @@ class Limiter:
             self._redis_failed(error)
             return False
         return True
+
+    # -- once-only keys (a client assertion's jti) ----------------------------------------
+
+    async def afirst_use(self, key: str, seconds: int) -> bool | None:
+        """``SET key NX EX seconds``: True the first time ``key`` is set while it lives,
+        False after; ``None`` when Redis is configured but does not answer (the caller
+        decides). Without Redis, the process remembers."""
+        if not self._redis_for_first_use():
+            return self._memory_first_use(key, seconds) if self.redis_url is None else None
+        try:
+            reply = await self._pipe().call("SET", self.prefix + key, "1", "NX", "EX", seconds)
+        except (RedisUnavailable, RedisReplyError) as error:
+            self._redis_failed(error)
+            return None
+        return reply is not None
+
+    def first_use(self, key: str, seconds: int) -> bool | None:
+        """:meth:`afirst_use` for code running in a worker thread."""
+        if not self._redis_for_first_use():
+            return self._memory_first_use(key, seconds) if self.redis_url is None else None
+        try:
+            reply = self._sync_client().set(self.prefix + key, b"1", nx=True, ex=seconds)
+        except (redis.RedisError, OSError) as error:
+            self._redis_failed(error)
+            return None
+        return reply is not None and reply is not False
+
+    def _redis_for_first_use(self) -> bool:
+        """Whether to ask Redis (configured, and not known to be down); counts the trip."""
+        if self.redis_url is None or time.monotonic() < self._down_until:
+            return False
+        self.round_trips += 1
+        return True
+
+    def _memory_first_use(self, key: str, seconds: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._once) > MAX_ONCE_KEYS:
+                self._once = {k: until for k, until in self._once.items() if until > now}
+            if self._once.get(key, 0.0) > now:
+                return False
+            self._once[key] = now + seconds
+            return True
 
     # -- shared -------------------------------------------------------------------------
 

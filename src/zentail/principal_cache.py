@@ -72,7 +72,9 @@ class CachedClient:
         self.filled_at = time.monotonic()
 
     def client(self, now: dt.datetime) -> Client:
-        app_id, client_id, redirect_uri, status, lifetime, *_ = self.rows[0]
+        app_id, client_id, redirect_uri, status, lifetime, jwks, jwks_uri, secrets_accepted, *_ = (
+            self.rows[0]
+        )
         valid: list[str] = []
         expired: list[str] = []
         for *_, digest, expires_at in self.rows:
@@ -87,4 +89,7 @@ class CachedClient:
             tuple(valid),
             tuple(expired),
             lifetime,
+            jwks,
+            jwks_uri,
+            bool(secrets_accepted),
         )

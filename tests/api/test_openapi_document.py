@@ -84,13 +84,16 @@ def test_the_platforms_own_static_files_are_still_served(offline_client: TestCli
     assert offline_client.get("/static/style.css").status_code == 200
 
 
-def test_token_diagnostics_are_documented_as_a_get_with_basic_client_auth(
+def test_token_diagnostics_are_documented_as_a_get_with_basic_client_auth_and_a_form_post(
     offline_client: TestClient,
 ) -> None:
     document = offline_client.get("/openapi.json").json()
-    (method,) = document["paths"]["/v1/diagnostics/token"]
-    operation = document["paths"]["/v1/diagnostics/token"][method]
-    assert method == "get"
+    methods = document["paths"]["/v1/diagnostics/token"]
+    assert sorted(methods) == ["get", "post"]
+    form = methods["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+    assert sorted(form["schema"]["properties"]) == ["client_assertion", "client_assertion_type"]
+    operation = methods["get"]
+    assert "requestBody" not in operation
     assert operation["security"] == [{"clientBasic": []}]
     results = operation["responses"]["200"]["content"]["application/json"]["schema"]
     entry = results["properties"]["results"]["items"]

@@ -257,8 +257,10 @@ def test_reading_diagnostics_needs_the_clients_own_credentials(
         client.get(diagnostics.PATH, headers={"Authorization": "Bearer " + app.client_secret}),
     ]
     assert [(r.status_code, r.json()["error"]) for r in refused] == [(401, "invalid_client")] * 3
-    posted = client.post(diagnostics.PATH, headers={"Authorization": app.basic})
-    assert (posted.status_code, posted.headers["allow"]) == (405, "GET")
+    put = client.put(diagnostics.PATH, headers={"Authorization": app.basic})
+    assert (put.status_code, put.headers["allow"]) == (405, "GET, POST")
+    posted = client.post(diagnostics.PATH, headers={"Authorization": app.basic})  # no form
+    assert (posted.status_code, posted.json()["error"]) == (400, "invalid_request")
     queried = client.get(diagnostics.PATH + "?limit=5", headers={"Authorization": app.basic})
     assert (queried.status_code, queried.json()["error"]) == (400, "invalid_request")
 

@@ -6,6 +6,8 @@ What each needs, if anything, is the configuration docs/sdk.md ("Other OAuth cli
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,6 +18,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
 from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from httpx_oauth.oauth2 import OAuth2
 from requests_oauthlib import OAuth2Session as RequestsOAuthlibSession
 
@@ -202,3 +205,75 @@ def approve_in_browser(base_url: str, authorization_url: str, email: str) -> str
         approved = browser.post("/v1/authorize", data=decision)
         assert approved.status_code == 303, approved.text
         return str(approved.headers["location"])
+
+
+# --- private_key_jwt (RFC 7523 §2.2) ------------------------------------------------------
+
+
+def register_key(platform: Any, app: partner.AppCredentials, public_jwks: str) -> None:
+    """Register the app's public key and make it accept signed assertions only."""
+    from tests.support import ACTOR
+    from zentail.domain import apps, client_keys
+
+    with platform.db.session(write=True) as session:
+        row = apps.get_app(session, app.client_id)
+        client_keys.set_keys(session, row, jwks=public_jwks, actor=ACTOR, production=False)
+        client_keys.set_secrets_accepted(session, row, accepted=False, actor=ACTOR)
+
+
+class ShortLivedPrivateKeyJWT(PrivateKeyJWT):  # type: ignore[misc]
+    """Authlib's ``private_key_jwt`` with a one-minute ``exp`` and a fresh ``jti`` each
+    time: its default ``exp`` is an hour ahead, which the platform refuses (at most 5 min)."""
+
+    def sign(self, auth: Any, token_endpoint: str) -> Any:
+        self.claims = {"exp": int(time.time()) + 60, "jti": generate_token(36)}
+        return super().sign(auth, token_endpoint)
+
+
+def test_authlib_httpx_client_exchanges_a_code_with_private_key_jwt(
+    live_server: LiveServer, installed: tuple[partner.AppCredentials, str], platform: Any
+) -> None:
+    from joserfc.jwk import KeySet, RSAKey
+
+    app, code = installed
+    key = RSAKey.generate_key(2048, parameters={"kid": "authlib-1"})
+    register_key(platform, app, json.dumps(KeySet([key]).as_dict(private=False)))
+    token_endpoint = f"{live_server.base_url}/v1/token"
+    sent: list[httpx.Request] = []
+    with OAuth2Client(
+        app.client_id,
+        key.as_pem(private=True).decode(),
+        redirect_uri=app.redirect_uri,
+        token_endpoint_auth_method=ShortLivedPrivateKeyJWT(
+            token_endpoint, headers={"kid": "authlib-1"}
+        ),
+        event_hooks={"request": [sent.append]},
+    ) as client:
+        client.fetch_token(token_endpoint, code=code)
+        assert client.get(f"{live_server.base_url}/v1/salesOrder").status_code == 200
+    form = parse_qs(sent[0].content.decode())
+    assert "Authorization" not in sent[0].headers
+    assert "client_secret" not in form
+    assert form["client_assertion_type"] == [
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    ]
+
+
+def test_the_sdk_signs_the_code_exchange_with_a_private_key(
+    live_server: LiveServer, installed: tuple[partner.AppCredentials, str], platform: Any
+) -> None:
+    from joserfc.jwk import ECKey, KeySet
+
+    app, code = installed
+    key = ECKey.generate_key("P-256", parameters={"kid": "sdk-1"})
+    register_key(platform, app, json.dumps(KeySet([key]).as_dict(private=False)))
+    signer = partner.PrivateKeySigner(
+        json.dumps(key.as_dict(private=True)), token_endpoint=f"{live_server.base_url}/v1/token"
+    )
+    assert (signer.kid, signer.algorithm) == ("sdk-1", "ES256")
+    with partner.Client(live_server.base_url) as zentail:
+        token = zentail.call(partner.exchange_code(app, code, signer=signer))
+    with partner.Client(live_server.base_url, token.access_token) as api:
+        assert api.call(partner.list_sales_orders()) is not None
+    with partner.Client(live_server.base_url) as zentail, pytest.raises(partner.InvalidClient):
+        zentail.call(partner.exchange_code(app, code))  # its secret no longer authenticates it

@@ -153,3 +153,19 @@ def test_the_installed_sdk_exchanges_a_code_from_its_own_site_packages(fresh_ven
     assert result.returncode == 0, result.stderr
     assert "site-packages" in result.stdout
     assert str(SDK) not in result.stdout
+
+
+def test_signing_assertions_is_an_optional_extra_imported_only_when_used() -> None:
+    import tomllib
+
+    project = tomllib.loads((SDK / "pyproject.toml").read_text())["project"]
+    assert project["dependencies"] == ["httpx>=0.27"]
+    assert project["optional-dependencies"]["jwt"] == ["joserfc>=1.0"]
+    result = _run_blocked(
+        """
+        import sys
+        import zentail_partner
+        assert "joserfc" not in sys.modules, "joserfc imported with the base SDK"
+        """
+    )
+    assert result.returncode == 0, result.stderr

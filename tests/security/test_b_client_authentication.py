@@ -11,6 +11,7 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote_plus
 
 import httpx
@@ -374,3 +375,56 @@ def test_item_21_unknown_client_and_wrong_secret_get_the_same_answer(
 
 def without_request_id(headers: httpx.Headers) -> dict[str, str]:
     return {name: value for name, value in headers.items() if name != "x-request-id"}
+
+
+# --- items 55–57: private_key_jwt (RFC 7523 §2.2; docs/decisions/0066) -------------------
+
+
+def _assertion_exchange(client: TestClient, world: World, platform: Platform, **claims: Any) -> Any:
+    from tests.integration.test_client_assertion import exchange, register_keys, sign
+
+    app = world.app()
+    register_keys(platform, app)
+    assertion = sign(app.client_id, **claims)
+    first = exchange(client, app, world.code(app, world.account()), assertion)
+    return app, assertion, first
+
+
+def test_item_55_an_assertion_is_accepted_once(
+    client: TestClient, world: World, platform: Platform
+) -> None:
+    from tests.integration.test_client_assertion import exchange
+
+    app, assertion, first = _assertion_exchange(client, world, platform)
+    replay = exchange(client, app, world.code(app, world.account()), assertion)
+    assert first.status_code == 200
+    assert_oauth_error(replay, 401, "invalid_client")
+
+
+def test_item_56_hs256_keyed_with_the_registered_public_key_is_refused(
+    client: TestClient, world: World, platform: Platform
+) -> None:
+    from tests.integration.test_client_assertion import KEYS, claims, exchange, register_keys
+
+    app = world.app()
+    register_keys(platform, app)
+    header = {"alg": "HS256", "kid": "rsa-1"}
+    signing_input = ".".join(
+        base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+        for part in (header, claims(app.client_id))
+    )
+    key = KEYS["RS256"].as_pem(private=False)
+    mac = hmac.new(key, signing_input.encode(), "sha256").digest()
+    forged = signing_input + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    response = exchange(client, app, world.code(app, world.account()), forged)
+    assert_oauth_error(response, 401, "invalid_client")
+
+
+@pytest.mark.parametrize(
+    "aud", ["https://elsewhere.example/v1/token", "http://testserver/v1/revoke"]
+)
+def test_item_57_an_assertion_for_another_audience_is_refused(
+    client: TestClient, world: World, platform: Platform, aud: str
+) -> None:
+    _, _, response = _assertion_exchange(client, world, platform, aud=aud)
+    assert_oauth_error(response, 401, "invalid_client")

@@ -163,6 +163,12 @@ def test_item_46_metadata_lists_issuer_endpoints_methods_and_scopes(
         assert document[f"{key}_endpoint_auth_methods_supported"] == [
             "client_secret_basic",
             "client_secret_post",
+            "private_key_jwt",
+        ]
+        assert document[f"{key}_endpoint_auth_signing_alg_values_supported"] == [
+            "RS256",
+            "ES256",
+            "EdDSA",
         ]
     assert document["scopes_supported"] == list(SCOPES)
     assert document["grant_types_supported"] == ["authorization_code", "refresh_token"]

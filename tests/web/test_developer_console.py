@@ -278,3 +278,32 @@ def test_staff_create_a_partner_and_attach_an_app_in_the_console(
     client.post("/logout", data={"csrf_token": csrf_token(client, staff_page)})
     log_in(client, email, password)
     assert app.name in client.get("/developer").text
+
+
+def test_public_keys_are_pasted_in_the_console_and_a_private_key_is_refused_unechoed(
+    client: TestClient, platform: Platform, setting: tuple[TestApp, TestApp, TestPartner]
+) -> None:
+    import json
+
+    from joserfc.jwk import ECKey, KeySet
+
+    mine, _, partner = setting
+    key = ECKey.generate_key("P-256", parameters={"kid": "console-1"})
+    log_in(client, partner.developer_email)
+    page = f"/developer/apps/{mine.client_id}"
+    private = json.dumps(KeySet([key]).as_dict(private=True))
+    refused = submit(client, page, f"{page}/keys", {"jwks": private})
+    assert refused.status_code == 400
+    assert "public keys only" in refused.text
+    assert key.as_dict(private=True)["d"] not in refused.text
+    public = json.dumps(KeySet([key]).as_dict(private=False))
+    saved = submit(client, page, f"{page}/keys", {"jwks": public, "assertions_only": "1"})
+    assert saved.status_code == 303
+    with platform.db.session() as session:
+        row = session.scalar(select(App).where(App.id == mine.id))
+        assert row is not None
+        assert (row.secrets_accepted, json.loads(row.jwks or "{}")["keys"][0]["kid"]) == (
+            False,
+            "console-1",
+        )
+    assert "console-1" in client.get(page).text

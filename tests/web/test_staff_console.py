@@ -12,6 +12,8 @@ from PIL import Image
 
 from tests.support import World, basic, exchange
 from tests.web.pages import csrf_token, log_in, shown_once, submit
+from zentail.domain import apps
+from zentail.platform import Platform
 
 
 def png(width: int, height: int) -> bytes:
@@ -207,3 +209,24 @@ def test_staff_set_a_token_lifetime_and_the_next_exchange_expires(
     assert submit(client, path, path, {**fields, "token_lifetime_seconds": ""}).status_code == 303
     body = exchange(client, app, world.code(app, world.account())).json()
     assert list(body) == ["access_token", "token_type"]
+
+
+def test_staff_register_an_apps_jwks_uri_and_refuse_plain_http(
+    client: TestClient, world: World, platform: Platform
+) -> None:
+    app = world.app()
+    log_in(client, world.user(None))
+    page = f"/staff/apps/{app.client_id}"
+    refused = submit(client, page, f"{page}/keys", {"jwks_uri": "http://keys.example/jwks"})
+    assert refused.status_code == 400
+    assert "must use https" in refused.text
+    saved = submit(client, page, f"{page}/keys", {"jwks_uri": "https://keys.example/jwks"})
+    assert saved.status_code == 303
+    assert "https://keys.example/jwks" in client.get(page).text
+    with platform.db.session() as session:
+        row = apps.get_app(session, app.client_id)
+        assert (row.jwks_uri, row.jwks, row.secrets_accepted) == (
+            "https://keys.example/jwks",
+            None,
+            True,
+        )

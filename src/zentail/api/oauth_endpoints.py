@@ -101,7 +101,13 @@ def _run(
     throttle = throttle_for(platform)
     presented: list[PresentedCredentials] = []
     with platform.db.session(write=True) as session:
-        store = SqlAuthorizationStore(session, Actor(label="client", source_ip=ip))
+        store = SqlAuthorizationStore(
+            session,
+            Actor(label="client", source_ip=ip),
+            limiter=platform.limiter,
+            issuer=platform.settings.issuer,
+            production=platform.settings.env == "production",
+        )
 
         def before_authentication(credentials: PresentedCredentials) -> None:
             presented.append(credentials)
@@ -170,15 +176,15 @@ def _on_the_event_loop(core: AsyncCore) -> AsyncEndpoint:
 
 
 def _route(
-    endpoint: AsyncEndpoint, name: str, method: str = "POST"
+    endpoint: AsyncEndpoint, name: str, methods: tuple[str, ...] = ("POST",)
 ) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def handler(request: Request) -> JSONResponse:
         platform: Platform = request.app.state.platform
         ip = source_ip(request)
         try:
             http_request = await _oauth_request(request)
-            if http_request.method != method:  # refused before any database work
-                raise MethodNotAllowed(method)
+            if http_request.method not in methods:  # refused before any database work
+                raise MethodNotAllowed(", ".join(methods))
         except OAuth2Error as error:
             result = error_result(error, None)
         else:
@@ -288,7 +294,9 @@ routes = [
     ),
     Route(
         diagnostics.PATH,
-        _route(_on_the_event_loop(diagnostics.read), "token diagnostics", method="GET"),
+        _route(
+            _on_the_event_loop(diagnostics.read), "token diagnostics", methods=diagnostics.METHODS
+        ),
         methods=ANY_METHOD,
     ),
     Route(metadata.REVOCATION_PATH, _route(_in_thread(_revoke), "revocation"), methods=ANY_METHOD),

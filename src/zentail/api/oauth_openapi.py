@@ -73,9 +73,31 @@ TOKEN_HINT = {
 }
 
 
+CLIENT_ASSERTION = {
+    "client_assertion_type": {
+        "type": "string",
+        "enum": ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"],
+        "description": "With `client_assertion`, instead of a secret (`private_key_jwt`, "
+        "RFC 7523 §2.2; docs/partner-guide.md).",
+    },
+    "client_assertion": {
+        "type": "string",
+        "description": "A JWT signed with one of the app's registered keys (RS256, ES256 or "
+        "EdDSA): `iss` = `sub` = client ID, `aud` = the token endpoint URL, `exp` at most 5 "
+        "minutes ahead, a `jti` used once.",
+    },
+}
+
+
+def _with_assertion(form: dict[str, Any]) -> dict[str, Any]:
+    """A form schema that also takes a client assertion."""
+    return {**form, "properties": {**form.get("properties", {}), **CLIENT_ASSERTION}}
+
+
 def _operation(
     operation_id: str, summary: str, description: str, form: dict[str, Any], ok: dict[str, Any]
 ) -> dict[str, Any]:
+    form = _with_assertion(form)
     return {
         "post": {
             "tags": ["Authorization server"],
@@ -250,10 +272,23 @@ PATHS[diagnostics.PATH] = {
             },
             "400": _error("`invalid_request`: this endpoint takes no parameters"),
             "401": ERRORS["401"],
-            "405": _error("`invalid_request`: only GET is accepted"),
+            "405": _error("`invalid_request`: only GET and POST are accepted"),
             "429": ERRORS["429"],
         },
     }
+}
+PATHS[diagnostics.PATH]["post"] = {
+    **copy.deepcopy(PATHS[diagnostics.PATH]["get"]),
+    "operationId": "readTokenDiagnosticsWithForm",
+    "summary": "Why the app's token requests were refused (any client authentication)",
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": _with_assertion({"type": "object", "properties": {}})
+            }
+        },
+    },
 }
 
 

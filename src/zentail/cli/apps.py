@@ -1,5 +1,6 @@
 """``zentail apps register|list|show|update|rotate-secret|suspend|resume|delete``, the app's
-webhook: ``set-webhook``, ``deliveries``, and its refused token requests: ``diagnostics``."""
+webhook: ``set-webhook``, ``deliveries``, its public keys for ``private_key_jwt``:
+``set-jwks``, and its refused token requests: ``diagnostics``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import typer
 
 from zentail.cli._app import JSON_OPTION, app, emit, fail, unit_of_work
-from zentail.domain import apps, diagnostics, partners, webhooks
+from zentail.domain import apps, client_keys, diagnostics, partners, webhooks
 from zentail.domain.actors import Actor
 from zentail.oauth.diagnostics import entry
 from zentail.storage.models import App, utcnow
@@ -36,6 +37,9 @@ def describe(row: App) -> dict[str, Any]:
         "partner_id": row.partner_id,
         "webhook_url": row.webhook_url,
         "token_lifetime_seconds": row.token_lifetime_seconds,
+        "jwks_uri": row.jwks_uri,
+        "jwks_kids": client_keys.key_ids(row) or None,
+        "secrets_accepted": row.secrets_accepted,
         "created_at": row.created_at,
     }
 
@@ -223,6 +227,51 @@ def set_webhook(
         f"secret:      {secret}  (shown once; store it now)"
     )
     emit(data, as_json, text)
+
+
+@apps_app.command("set-jwks")
+def set_jwks(
+    client_id: str,
+    jwks: Path | None = typer.Option(
+        None, "--jwks", help="A JWKS file of the app's public keys (RSA, EC or OKP)."
+    ),
+    jwks_uri: str | None = typer.Option(
+        None, "--jwks-uri", help='Where the app publishes its JWKS (https); "" removes keys.'
+    ),
+    assertions_only: bool | None = typer.Option(
+        None,
+        "--assertions-only/--secrets-too",
+        help="Accept only signed assertions (private_key_jwt): the app's secrets stop working.",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Register the app's public keys for private_key_jwt client authentication (RFC 7523)."""
+    document = _read_text(jwks, "JWKS") if jwks is not None else None
+    with unit_of_work() as (platform, session):
+        row = apps.get_app(session, client_id)
+        if document is not None or jwks_uri is not None:
+            client_keys.set_keys(
+                session,
+                row,
+                jwks=document,
+                jwks_uri=jwks_uri,
+                actor=Actor.cli(),
+                production=platform.settings.env == "production",
+            )
+        if assertions_only is not None:
+            client_keys.set_secrets_accepted(
+                session, row, accepted=not assertions_only, actor=Actor.cli()
+            )
+        data = describe(row)
+    keys = data["jwks_uri"] or ", ".join(data["jwks_kids"] or []) or "none"
+    emit(data, as_json, f"keys of {client_id}: {keys}\nsecrets accepted: {row.secrets_accepted}")
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"cannot read {what}: {error}")
 
 
 @apps_app.command("deliveries")

@@ -23,6 +23,8 @@ EVENTS = (
     "app.deleted",
     "app.webhook_set",
     "app.webhook_removed",
+    "app.keys_set",
+    "app.secrets_accepted_set",
     "webhook.redelivered",
     "partner.created",
     "app.partner_set",

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from joserfc.jwk import KeySet
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from zentail import generations
-from zentail.domain import audit, diagnostics, refresh_tokens, tokens
+from zentail.domain import audit, client_keys, diagnostics, refresh_tokens, tokens
 from zentail.domain.actors import Actor
 from zentail.domain.apps import valid_secrets
+from zentail.limits import Limiter
+from zentail.oauth.errors import TemporarilyUnavailable
 from zentail.oauth.stores import Client, CodeGrant, TokenFailure, TokenRecord
 from zentail.storage.models import AccessToken, App, AuthorizationCode, utcnow
 
@@ -20,9 +23,22 @@ class SqlAuthorizationStore:
     """Client and token storage for revocation and introspection, and the rare paths of the
     token endpoint (audit of failures, replay revocation): one ORM unit of work."""
 
-    def __init__(self, session: Session, actor: Actor) -> None:
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        *,
+        limiter: Limiter | None = None,
+        issuer: str = "",
+        production: bool = False,
+    ) -> None:
         self.session = session
         self.actor = actor
+        # private_key_jwt (zentail.oauth.client_assertion): the shared store of used jti
+        # values, the audience, and whether a jwks_uri must reach a public address.
+        self.limiter = limiter
+        self.platform_issuer = issuer
+        self.production = production
 
     def find_client(self, client_id: str) -> Client | None:
         # The secrets in the same statement: a known and an unknown client cost the same work.
@@ -45,6 +61,9 @@ class SqlAuthorizationStore:
             tuple(s.digest for s in valid),
             expired,
             app.token_lifetime_seconds,
+            app.jwks,
+            app.jwks_uri,
+            app.secrets_accepted,
         )
 
     def record_auth_failure(self, client_id: str, reason: str) -> None:
@@ -57,6 +76,18 @@ class SqlAuthorizationStore:
             client_id=client_id[:64],
             reason=reason,
         )
+
+    @property
+    def issuer(self) -> str:
+        return self.platform_issuer
+
+    def assertion_keys(self, client: Client) -> KeySet | None:
+        return client_keys.keys_of(client, production=self.production)
+
+    def first_use(self, client_id: str, jti: str, until: dt.datetime) -> bool:
+        if self.limiter is None:
+            raise TemporarilyUnavailable(1)  # no shared jti store wired in: fail closed
+        return client_keys.first_use(self.limiter, client_id, jti, until)
 
     def record_token_failure(self, client_id: str, failure: TokenFailure) -> None:
         diagnostics.record(self.session, client_id, failure)

@@ -20,12 +20,13 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any
 
+from joserfc.jwk import KeySet
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from zentail import generations
-from zentail.domain import refresh_tokens
+from zentail.domain import client_keys, refresh_tokens
 from zentail.domain.actors import Actor
 from zentail.domain.authorization import SqlAuthorizationStore
 from zentail.limits import Bucket, Outcome
@@ -65,6 +66,9 @@ CLIENT_BY_ID = Statement.build(
         App.redirect_uri,
         App.status,
         App.token_lifetime_seconds,
+        App.jwks,
+        App.jwks_uri,
+        App.secrets_accepted,
         AppSecret.digest,
         AppSecret.expires_at,
     )
@@ -431,6 +435,17 @@ class GrantStore:
 
     async def record_auth_failure(self, client_id: str, reason: str) -> None:
         await self._with_orm("record_auth_failure", client_id, reason)
+
+    @property
+    def issuer(self) -> str:
+        return self.platform.settings.issuer
+
+    async def assertion_keys(self, client: Client) -> KeySet | None:
+        production = self.platform.settings.env == "production"
+        return await client_keys.akeys_of(client, production=production)
+
+    async def first_use(self, client_id: str, jti: str, until: dt.datetime) -> bool:
+        return await client_keys.afirst_use(self.platform.limiter, client_id, jti, until)
 
     async def record_throttled(self, client_id: str, bucket: str) -> None:
         await self._with_orm("record_throttled", client_id, bucket)

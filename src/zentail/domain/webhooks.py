@@ -88,11 +88,11 @@ def internal_addresses(host: str, port: int) -> list[str]:
     return sorted(a for a in found if _is_internal(ipaddress.ip_address(a.split("%")[0])))
 
 
-def validate_url(url: str, *, production: bool) -> str:
+def validate_url(url: str, *, production: bool, field: str = "webhook_url") -> str:
     """``https``, or ``http`` on a loopback host; no user info or fragment. In production
     mode, a host that resolves to a private, loopback or link-local address is refused
-    (server-side request forgery), and so is plain ``http``."""
-    field = "webhook_url"
+    (server-side request forgery), and so is plain ``http``. (Also the rule for an app's
+    ``jwks_uri``, :mod:`zentail.domain.client_keys`.)"""
     url = url.strip()
     if not url or len(url) > MAX_URL_LENGTH or any(c in url for c in " \t\r\n\\"):
         raise InvalidInput(field, f"must be an absolute URL of at most {MAX_URL_LENGTH} characters")

@@ -4,7 +4,9 @@
 the client was configured with). Codes come from the platform's Install button or from a
 partner-initiated request at ``authorization_endpoint``, which takes ``response_type=code``
 with PKCE ``S256`` only (RFC 7636 §4.3) and answers with ``iss`` (RFC 9207 §3);
-docs/decisions/0063.
+docs/decisions/0063. Clients authenticate with a secret or a signed assertion
+(``private_key_jwt``, RFC 7523 §2.2; docs/decisions/0066) at every client-authenticated
+endpoint.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from zentail.domain.scopes import SCOPES
-from zentail.oauth import pkce
+from zentail.oauth import client_assertion, pkce
 from zentail.oauth.authorize import RESPONSE_TYPE
 from zentail.oauth.client_auth import SUPPORTED_METHODS
 from zentail.oauth.grants import authorization_code, refresh_token
@@ -28,15 +30,19 @@ def document(issuer: str) -> dict[str, Any]:
     """The metadata for a server whose public base URL is ``issuer``."""
     base = issuer.rstrip("/")
     methods = list(SUPPORTED_METHODS)
+    algorithms = list(client_assertion.ALGORITHMS)
     return {
         "issuer": issuer,
         "authorization_endpoint": base + AUTHORIZATION_PATH,
         "token_endpoint": base + TOKEN_PATH,
         "token_endpoint_auth_methods_supported": methods,
+        "token_endpoint_auth_signing_alg_values_supported": algorithms,
         "revocation_endpoint": base + REVOCATION_PATH,
         "revocation_endpoint_auth_methods_supported": methods,
+        "revocation_endpoint_auth_signing_alg_values_supported": algorithms,
         "introspection_endpoint": base + INTROSPECTION_PATH,
         "introspection_endpoint_auth_methods_supported": methods,
+        "introspection_endpoint_auth_signing_alg_values_supported": algorithms,
         "grant_types_supported": [authorization_code.GRANT_TYPE, refresh_token.GRANT_TYPE],
         "response_types_supported": [RESPONSE_TYPE],
         "code_challenge_methods_supported": [pkce.METHOD],

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from joserfc.jwk import KeySet
+
 
 @dataclass(frozen=True)
 class Client:
@@ -27,6 +29,11 @@ class Client:
     # Seconds an access token lives when the app opted in to expiring tokens and refresh
     # (docs/decisions/0065); ``None``: the documented long-lived token, no refresh token.
     token_lifetime_seconds: int | None = None
+    # private_key_jwt (RFC 7523 §2.2): the registered public keys (a JWKS document, or where
+    # to fetch one), and whether its secrets still authenticate it.
+    jwks: str | None = None
+    jwks_uri: str | None = None
+    secrets_accepted: bool = True
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,9 @@ class TokenRecord:
 
 
 class ClientStore(Protocol):
+    """Clients for code in a worker thread; it also serves as the
+    :class:`zentail.oauth.client_assertion.AssertionContext` (keys, used ``jti`` values)."""
+
     def find_client(self, client_id: str) -> Client | None: ...
 
     def record_auth_failure(self, client_id: str, reason: str) -> None: ...
@@ -77,6 +87,13 @@ class ClientStore(Protocol):
     def record_throttled(self, client_id: str, bucket: str) -> None:
         """Audit that a client authentication was refused by the brute-force throttle."""
         ...
+
+    @property
+    def issuer(self) -> str: ...
+
+    def assertion_keys(self, client: Client) -> KeySet | None: ...
+
+    def first_use(self, client_id: str, jti: str, until: dt.datetime) -> bool: ...
 
 
 class TokenStore(Protocol):
@@ -201,6 +218,13 @@ class AsyncGrantStore(Protocol):
     async def record_auth_failure(self, client_id: str, reason: str) -> None: ...
 
     async def record_throttled(self, client_id: str, bucket: str) -> None: ...
+
+    @property
+    def issuer(self) -> str: ...
+
+    async def assertion_keys(self, client: Client) -> KeySet | None: ...
+
+    async def first_use(self, client_id: str, jti: str, until: dt.datetime) -> bool: ...
 
     async def redeem(self, attempt: CodeRedemption) -> RedemptionResult:
         """In one atomic unit: mark the code consumed if it is not yet (exactly one winner

@@ -27,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
@@ -176,6 +177,11 @@ class App(Base):
     # Opt-in expiring tokens (docs/decisions/0065): access tokens live this many seconds and
     # come with a rotating refresh token; ``None`` keeps the documented long-lived token.
     token_lifetime_seconds: Mapped[int | None] = mapped_column(Integer)
+    # private_key_jwt (RFC 7523 §2.2): the app's public keys, as a JWKS document or its URL.
+    jwks: Mapped[str | None] = mapped_column(Text)
+    jwks_uri: Mapped[str | None] = mapped_column(String(2000))
+    # False: only signed assertions authenticate the app; its secrets no longer do.
+    secrets_accepted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

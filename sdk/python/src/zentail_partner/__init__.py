@@ -23,6 +23,7 @@ one tree under :class:`ZentailError` (see ``zentail_partner._errors``). docs/sdk
 
 from contextlib import suppress as _suppress
 
+from zentail_partner._assertion import PrivateKeySigner
 from zentail_partner._callback import AppCredentials, InstallCallback, verify_callback
 from zentail_partner._client import AsyncClient, Client
 from zentail_partner._endpoints import (
@@ -115,6 +116,7 @@ __all__ = [
     "Package",
     "PackageItem",
     "Page",
+    "PrivateKeySigner",
     "Prop65",
     "RateLimited",
     "RetryPolicy",

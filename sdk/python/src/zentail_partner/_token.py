@@ -1,19 +1,24 @@
 """The back-channel code exchange: ``POST /v1/token`` (RFC 6749 §4.1.3), as Zentail documents
 it: form-encoded ``grant_type=authorization_code&code=…&redirect_uri=…`` with the client
-authenticated by HTTP Basic (``client_secret_basic``); and, for an app that opted in to
-expiring tokens, the refresh (``grant_type=refresh_token``, RFC 6749 §6)."""
+authenticated by HTTP Basic (``client_secret_basic``), or by an assertion signed with its
+private key (``private_key_jwt``, RFC 7523 §2.2; :class:`PrivateKeySigner`); and, for an
+app that opted in to expiring tokens, the refresh (``grant_type=refresh_token``, RFC 6749
+§6)."""
 
 from __future__ import annotations
 
 import base64
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 from zentail_partner._callback import AppCredentials
 from zentail_partner._errors import UnexpectedResponse
 from zentail_partner._operation import Operation, oauth_error, parse_object
+
+if TYPE_CHECKING:
+    from zentail_partner._assertion import PrivateKeySigner
 
 
 @dataclass(frozen=True)
@@ -48,16 +53,25 @@ def basic_authorization(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(pair.encode()).decode()
 
 
-def exchange_code(app: AppCredentials, code: str) -> Operation[AccessToken]:
+def exchange_code(
+    app: AppCredentials, code: str, *, signer: PrivateKeySigner | None = None
+) -> Operation[AccessToken]:
     """Exchange a (verified, see :func:`verify_callback`) install code for the account's
-    access token. Raises :class:`InvalidGrant`, :class:`InvalidClient` or another
+    access token. With ``signer`` the client authenticates with a signed assertion instead
+    of its secret. Raises :class:`InvalidGrant`, :class:`InvalidClient` or another
     :class:`TokenExchangeError`."""
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri}
+    headers = {}
+    if signer is not None:
+        form |= signer.form(app.client_id)
+    else:
+        headers["Authorization"] = basic_authorization(app.client_id, app.client_secret)
     return Operation(
         "POST",
         "v1/token",
         parse=_access_token,
-        form={"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri},
-        headers={"Authorization": basic_authorization(app.client_id, app.client_secret)},
+        form=form,
+        headers=headers,
         read_error=oauth_error,
         uses_token=False,
     )

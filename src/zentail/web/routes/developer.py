@@ -4,7 +4,8 @@ Every page loads the app through :func:`zentail.domain.partners.partner_app`, so
 partner's app is a 404 like one that does not exist. A developer edits the registration
 (not the scopes: those are requested here and decided by staff), rotates the client secret
 (shown once; the old one keeps working through the grace period), sets the webhook URL
-(its signing secret shown once), reads the webhook deliveries and redelivers one.
+(its signing secret shown once), registers the app's public keys for ``private_key_jwt``,
+reads the webhook deliveries and redelivers one.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from fastapi import APIRouter, Form
 from starlette.requests import Request
 from starlette.responses import Response
 
-from zentail.domain import apps, diagnostics, partners, webhooks
+from zentail.domain import apps, client_keys, diagnostics, partners, webhooks
 from zentail.domain.errors import Conflict, InvalidInput
 from zentail.domain.scopes import SCOPES
 from zentail.storage.models import MAX_ROW_ID, utcnow
 from zentail.web import logos, pages
-from zentail.web.routes.staff_apps import Logo, Scopes, Text, logo_bytes
+from zentail.web.routes.staff_apps import KeysForm, Logo, Scopes, Text, logo_bytes
 from zentail.web.viewer import Developer, platform_of
 
 router = APIRouter(prefix="/developer")
@@ -57,6 +58,8 @@ def _app_context(request: Request, viewer: Developer, client_id: str) -> dict[st
             "token_failures": diagnostics.recent(session, app.id, now=now),
             "pending_scopes": partners.pending_requests(session, app_id=app.id),
             "all_scopes": SCOPES,
+            "key_ids": client_keys.key_ids(app),
+            "keys_action": f"/developer/apps/{app.client_id}/keys",
         }
 
 
@@ -177,6 +180,20 @@ def set_webhook(
         return pages.see_other(f"/developer/apps/{client_id}")
     context = {"app": app, "webhook_secret": secret}
     return pages.render(request, "developer/secret.html", context, no_store=True)
+
+
+@router.post("/apps/{client_id}/keys")
+def set_keys(request: Request, client_id: str, viewer: Developer, form: KeysForm) -> Response:
+    platform = platform_of(request)
+    try:
+        with platform.db.session(write=True) as session:
+            app = partners.partner_app(session, _partner_id(viewer), client_id)
+            form.save(session, app, viewer.actor, platform.settings.env == "production")
+    except InvalidInput as error:
+        context = _app_context(request, viewer, client_id) | form.refused(error)
+        return pages.render(request, "developer/app.html", context, status=400)
+    pages.flash(request, "The public keys were saved.")
+    return pages.see_other(f"/developer/apps/{client_id}#public-keys")
 
 
 @router.post("/apps/{client_id}/redeliver")

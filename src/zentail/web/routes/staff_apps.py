@@ -1,20 +1,24 @@
 """Staff console, the app registry: register (credentials shown once), edit, rotate the
-secret (the old one keeps working for ``secret_rotation_grace`` seconds), suspend, resume."""
+secret (the old one keeps working for ``secret_rotation_grace`` seconds), register public keys
+for ``private_key_jwt``, suspend, resume."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from zentail.domain import apps, partners
+from zentail.domain import apps, client_keys, partners
+from zentail.domain.actors import Actor
 from zentail.domain.apps import LOGO_MAX_BYTES
 from zentail.domain.errors import Conflict, InvalidInput
 from zentail.domain.scopes import SCOPES
-from zentail.storage.models import Installation, utcnow
+from zentail.storage.models import App, Installation, utcnow
 from zentail.web import pages
 from zentail.web.viewer import Staff, platform_of
 
@@ -23,6 +27,34 @@ router = APIRouter(prefix="/staff")
 Text = Annotated[str, Form(max_length=5000)]
 Scopes = Annotated[list[str] | None, Form()]
 Logo = Annotated[UploadFile | None, File()]
+
+
+@dataclass
+class _KeysFields:
+    jwks: Annotated[str, Form(max_length=64 * 1024)] = ""
+    jwks_uri: Annotated[str, Form(max_length=2100)] = ""
+    assertions_only: Annotated[bool, Form()] = False
+
+    def save(self, session: Session, app: App, actor: Actor, production: bool) -> App:
+        return client_keys.save_keys(
+            session,
+            app,
+            jwks=self.jwks,
+            jwks_uri=self.jwks_uri,
+            assertions_only=self.assertions_only,
+            actor=actor,
+            production=production,
+        )
+
+    def refused(self, error: InvalidInput) -> dict[str, Any]:
+        """What the app page shows again after a refused save (never a private key: a
+        document holding one is not echoed back)."""
+        echoed = self.jwks if "private key material" not in str(error) else ""
+        return {"keys_error": str(error), "jwks_value": echoed, "jwks_uri_value": self.jwks_uri}
+
+
+KeysForm = Annotated[_KeysFields, Depends()]
+"""The consoles' public-keys form (``_public_keys.html``)."""
 
 
 def logo_bytes(upload: UploadFile | None) -> bytes | None:
@@ -105,25 +137,45 @@ def register(
     return pages.render(request, "staff/credentials.html", context, no_store=True)
 
 
+def _detail_context(request: Request, session: Session, client_id: str) -> dict[str, Any]:
+    app = apps.get_app(session, client_id)
+    installed = session.scalar(
+        select(func.count()).where(
+            Installation.app_id == app.id, Installation.uninstalled_at.is_(None)
+        )
+    )
+    now = utcnow()
+    return {
+        "app": app,
+        "install_count": installed,
+        "secrets": [(s, s.expires_at is None or s.expires_at > now) for s in app.secrets],
+        "grace": platform_of(request).settings.secret_rotation_grace,
+        "partners": partners.list_partners(session),
+        "scope_requests": partners.pending_requests(session, app_id=app.id),
+        "key_ids": client_keys.key_ids(app),
+        "keys_action": f"/staff/apps/{app.client_id}/keys",
+    }
+
+
 @router.get("/apps/{client_id}")
 def app_detail(request: Request, client_id: str, viewer: Staff) -> Response:
     with platform_of(request).db.session() as session:
-        app = apps.get_app(session, client_id)
-        installed = session.scalar(
-            select(func.count()).where(
-                Installation.app_id == app.id, Installation.uninstalled_at.is_(None)
-            )
-        )
-        now = utcnow()
-        context = {
-            "app": app,
-            "install_count": installed,
-            "secrets": [(s, s.expires_at is None or s.expires_at > now) for s in app.secrets],
-            "grace": platform_of(request).settings.secret_rotation_grace,
-            "partners": partners.list_partners(session),
-            "scope_requests": partners.pending_requests(session, app_id=app.id),
-        }
-        return pages.render(request, "staff/app.html", context)
+        return pages.render(request, "staff/app.html", _detail_context(request, session, client_id))
+
+
+@router.post("/apps/{client_id}/keys")
+def set_keys(request: Request, client_id: str, viewer: Staff, form: KeysForm) -> Response:
+    platform = platform_of(request)
+    try:
+        with platform.db.session(write=True) as session:
+            app = apps.get_app(session, client_id)
+            form.save(session, app, viewer.actor, platform.settings.env == "production")
+    except InvalidInput as error:
+        with platform.db.session() as session:
+            context = _detail_context(request, session, client_id) | form.refused(error)
+            return pages.render(request, "staff/app.html", context, status=400)
+    pages.flash(request, "The public keys were saved.")
+    return pages.see_other(f"/staff/apps/{client_id}#public-keys")
 
 
 @router.get("/apps/{client_id}/edit")
