@@ -6,7 +6,50 @@ aside: each refused request that names an existing client is recorded with one o
 stable reasons below and a small detail (never a code, secret or token), and the owner reads
 them with the client's own credentials (``GET /v1/diagnostics/token``, :func:`read`).
 
-==================================== ========================================================"""
+==================================== ===============================================================
+reason                               meaning (detail)
+==================================== ===============================================================
+``redirect_uri_mismatch``            ``redirect_uri`` differs from the one the code was issued for
+                                     (``sent``, ``registered``)
+``code_expired``                     the code is past its lifetime (``age_seconds``, ``expired_at``)
+``code_reused``                      the code was redeemed before; its tokens are now revoked
+                                     (``first_redeemed_at``, ``tokens_revoked``)
+``code_unknown``                     no such code
+``code_for_another_client``          the code exists but was issued to another client
+``app_uninstalled``                  the account uninstalled the app after the code was issued
+``code_verifier_mismatch``           PKCE: the ``code_verifier`` is wrong, missing, or sent for a
+                                     code issued without a challenge; the code is now used up
+                                     (``code_has_challenge``, ``code_verifier_sent``)
+``refresh_token_reused``             the refresh token was redeemed before and its successor has
+                                     been used since: every token of its family is now revoked
+                                     (``tokens_revoked``)
+``refresh_token_revoked``            the refresh token was revoked (by the client, a reuse, or a
+                                     new code exchange); its family is revoked (``tokens_revoked``)
+``refresh_token_concurrent``         the refresh token was redeemed moments ago by another request
+                                     whose tokens are unused yet: nothing revoked
+                                     (``redeemed_seconds_ago``)
+``refresh_token_expired``            the refresh token was not redeemed within its lifetime
+                                     (``expired_at``)
+``refresh_token_unknown``            no such refresh token
+``refresh_token_for_another_client`` the refresh token was issued to another client
+``invalid_secret``                   the client secret is wrong (``method``)
+``secret_expired``                   an old secret, past its rotation's grace period (``method``)
+``secret_not_accepted``              a right secret, but the app accepts signed assertions only
+                                     (``method``)
+``assertion_invalid``                ``private_key_jwt``: the assertion is malformed, its signature
+                                     does not verify, or a claim is wrong (``iss``/``sub``,
+                                     ``aud``, ``exp`` too far ahead, ``nbf``/``iat`` in the
+                                     future, no ``jti``)
+``assertion_expired``                the assertion's ``exp`` has passed
+``assertion_replayed``               the assertion's ``jti`` was used before
+``unknown_kid``                      no registered key has the assertion's ``kid`` (and type)
+``no_keys_registered``               the app has no usable public keys (none registered, or its
+                                     ``jwks_uri`` could not be fetched)
+``app_suspended``                    the app is suspended
+``unsupported_grant_type``           ``grant_type`` is not one this server supports (``grant_type``)
+``malformed_request``                the request is not a valid token request (``description``)
+==================================== ===============================================================
+"""
 
 from __future__ import annotations
 
