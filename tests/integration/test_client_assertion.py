@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -19,7 +21,7 @@ from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 from sqlalchemy import select
 
 from tests.security.helpers import token_request
-from tests.support import ACTOR, TestApp, World
+from tests.support import ACTOR, TestApp, World, free_port
 from zentail.app import create_app
 from zentail.domain import apps, client_keys
 from zentail.oauth.client_assertion import ASSERTION_TYPE
@@ -137,6 +139,34 @@ def test_a_replay_is_refused_by_another_app_instance_sharing_redis(
     again = exchange(client, keyed, world.code(keyed, account), assertion)
     assert first.status_code == 200
     assert (again.status_code, again.json()["error"]) == (401, "invalid_client")
+
+
+def test_an_assertion_is_answered_503_while_redis_cannot_say_whether_its_jti_is_new(
+    settings: Settings, world: World, keyed: TestApp
+) -> None:
+    """Fail closed: with Redis configured but down, no node can know whether another already
+    accepted the jti, so the exchange is a 503 to retry, never a success; the code survives."""
+    if settings.redis_url is None:
+        pytest.skip("needs a Redis-configured platform")
+    down = create_app(
+        settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
+    )
+    code = world.code(keyed, world.account())
+    try:
+        with TestClient(down, base_url="http://testserver") as outage:
+            refused = exchange(outage, keyed, code, sign(keyed.client_id))
+    finally:
+        down.state.platform.close()
+    assert refused.status_code == 503
+    assert refused.json()["error"] == "temporarily_unavailable"
+    assert refused.headers["retry-after"]
+    recovered = create_app(settings)
+    try:
+        with TestClient(recovered, base_url="http://testserver") as back:
+            answer = exchange(back, keyed, code, sign(keyed.client_id))
+    finally:
+        recovered.state.platform.close()
+    assert answer.status_code == 200, answer.text
 
 
 REFUSED = {
@@ -372,26 +402,48 @@ def test_an_invalid_jwks_is_refused_on_input(platform: Platform, world: World) -
             client_keys.set_keys(session, row, jwks=private, actor=ACTOR, production=False)
 
 
-def test_a_jwks_uri_is_fetched_and_cached(
-    client: TestClient, platform: Platform, world: World, monkeypatch: pytest.MonkeyPatch
+@contextmanager
+def jwks_server() -> Iterator[tuple[str, list[str]]]:
+    """A real HTTP server on loopback answering ``GET /jwks.json`` with :data:`PUBLIC_JWKS`;
+    yields its URL and the paths it was asked for."""
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = PUBLIC_JWKS.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/jwks.json", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_jwks_uri_is_fetched_over_http_and_cached(
+    client: TestClient, platform: Platform, world: World
 ) -> None:
     app = world.app()
-    uri = f"https://keys-{uuid.uuid4().hex[:8]}.example/jwks.json"
-    fetched: list[str] = []
-
-    async def fake_get(self: httpx.AsyncClient, url: str) -> httpx.Response:
-        fetched.append(url)
-        return httpx.Response(200, content=PUBLIC_JWKS.encode(), request=httpx.Request("GET", url))
-
-    monkeypatch.setattr(httpx.AsyncClient, "get", fake_get)
-    with platform.db.session(write=True) as session:
-        row = apps.get_app(session, app.client_id)
-        client_keys.set_keys(session, row, jwks_uri=uri, actor=ACTOR, production=False)
-    account = world.account()
-    for _ in range(2):
-        response = exchange(client, app, world.code(app, account), sign(app.client_id))
-        assert response.status_code == 200, response.text
-    assert fetched == [uri]
+    with jwks_server() as (uri, asked):
+        with platform.db.session(write=True) as session:
+            row = apps.get_app(session, app.client_id)
+            client_keys.set_keys(session, row, jwks_uri=uri, actor=ACTOR, production=False)
+        account = world.account()
+        for _ in range(2):
+            response = exchange(client, app, world.code(app, account), sign(app.client_id))
+            assert response.status_code == 200, response.text
+    assert asked == ["/jwks.json"]
 
 
 def test_the_jti_is_remembered_until_the_assertion_expires() -> None:
