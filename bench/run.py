@@ -90,9 +90,18 @@ def wrk(
     *options: str,
     script_args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
+    warm: bool = True,
 ) -> dict[str, str]:
-    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency", *options]
-    command += [url, "--", *script_args] if script_args else [url]
+    """Load ``url`` for ``args.warmup`` seconds unmeasured (caches and pages warm, as in a
+    server that has been up; not for exchanges, whose codes each work once), then for
+    ``args.duration`` seconds measured."""
+    target = [url, "--", *script_args] if script_args else [url]
+    base = ["wrk", "-t2", f"-c{args.connections}", "--latency", *options]
+    if warm and args.warmup > 0:
+        subprocess.run(
+            [*base, f"-d{args.warmup}s", *target], capture_output=True, env=env, check=True
+        )
+    command = [*base, f"-d{args.duration}s", *target]
     output = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
     return parse_wrk(output)
 
@@ -254,6 +263,9 @@ def main() -> None:
     parser.add_argument("--codes", type=int, default=60_000)
     parser.add_argument("--installations", type=int, default=1_000)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="Seconds of unmeasured load before each run."
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--port", type=int, default=8710)
     args = parser.parse_args()
@@ -359,6 +371,7 @@ def main() -> None:
                 "-s",
                 str(HERE / "exchange.lua"),
                 script_args=("2",),
+                warm=False,
                 env={
                     **os.environ,
                     "CODES_FILE": str(codes_file),
