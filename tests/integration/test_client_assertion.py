@@ -4,11 +4,12 @@ introspection and diagnostics endpoints, on both databases."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from tests.security.helpers import token_request
 from tests.support import ACTOR, TestApp, World, free_port
@@ -378,6 +380,37 @@ def test_revocation_and_introspection_accept_an_assertion(
     assert after.json() == {"active": False}
 
 
+def test_revocation_fetches_a_jwks_uri_before_taking_the_sqlite_write_lock(
+    client: TestClient, platform: Platform, world: World, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the write lock is SQLite's")
+    lock_file = make_url(database_url).database + ".write-lock"
+    held_during_fetch: list[bool] = []
+
+    def write_lock_held() -> None:
+        with open(lock_file, "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held_during_fetch.append(True)
+            else:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                held_during_fetch.append(False)
+
+    app = world.app()
+    client_keys.URI_CACHE.clear()  # the fetch below must not be answered from the cache
+    with jwks_server(write_lock_held) as (uri, asked):
+        with platform.db.session(write=True) as session:
+            row = apps.get_app(session, app.client_id)
+            client_keys.set_keys(session, row, jwks_uri=uri, actor=ACTOR, production=False)
+        form = {"token": "ztk_unknown", "client_assertion_type": ASSERTION_TYPE}
+        revoked = client.post("/v1/revoke", data={**form, "client_assertion": sign(app.client_id)})
+    assert revoked.status_code == 200, revoked.text
+    assert asked == ["/jwks.json"]
+    assert held_during_fetch == [False]
+
+
 def test_introspection_refuses_a_replayed_assertion(
     client: TestClient, world: World, keyed: TestApp
 ) -> None:
@@ -403,13 +436,16 @@ def test_an_invalid_jwks_is_refused_on_input(platform: Platform, world: World) -
 
 
 @contextmanager
-def jwks_server() -> Iterator[tuple[str, list[str]]]:
-    """A real HTTP server on loopback answering ``GET /jwks.json`` with :data:`PUBLIC_JWKS`;
-    yields its URL and the paths it was asked for."""
+def jwks_server(
+    on_request: Callable[[], object] = lambda: None,
+) -> Iterator[tuple[str, list[str]]]:
+    """A real HTTP server on loopback answering ``GET /jwks.json`` with :data:`PUBLIC_JWKS`
+    (after calling ``on_request``); yields its URL and the paths it was asked for."""
     asked: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            on_request()
             asked.append(self.path)
             body = PUBLIC_JWKS.encode()
             self.send_response(200)

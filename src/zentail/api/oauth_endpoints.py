@@ -24,12 +24,20 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zentail import generations
+from zentail.domain import client_keys
 from zentail.domain.actors import Actor
 from zentail.domain.authorization import SqlAuthorizationStore
 from zentail.domain.grant_store import GrantStore
-from zentail.oauth import diagnostics, introspection, metadata, revocation, token_endpoint
+from zentail.oauth import (
+    client_auth,
+    diagnostics,
+    introspection,
+    metadata,
+    revocation,
+    token_endpoint,
+)
 from zentail.oauth.client_auth import PresentedCredentials
-from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, error_result
+from zentail.oauth.endpoint import EndpointResult, OAuthHttpRequest, client_request, error_result
 from zentail.oauth.errors import (
     NO_STORE_HEADERS,
     InvalidClient,
@@ -130,9 +138,26 @@ def _in_thread(endpoint: Endpoint) -> AsyncEndpoint:
     async def run(
         http_request: OAuthHttpRequest, platform: Platform, ip: str | None
     ) -> EndpointResult:
+        await _fetch_assertion_keys(http_request, platform)
         return await run_in_threadpool(_run, platform, ip, endpoint, http_request)
 
     return run
+
+
+async def _fetch_assertion_keys(http_request: OAuthHttpRequest, platform: Platform) -> None:
+    """For a request authenticated by a signed assertion, fetch the client's ``jwks_uri`` (if
+    it has one and it is not cached) here, on the event loop, before :func:`_run` opens its
+    write unit: the unit then finds the keys cached and holds no write lock over a network
+    fetch. Anything wrong with the request is left for the endpoint to answer."""
+    try:
+        _, credentials = client_request(http_request)
+    except OAuth2Error:
+        return
+    if credentials.method != client_auth.PRIVATE_KEY_JWT:
+        return
+    client = await GrantStore(platform, Actor(label="client")).find_client(credentials.client_id)
+    if client is not None and client.jwks_uri is not None:
+        await client_keys.akeys_of(client, production=platform.settings.env == "production")
 
 
 AsyncCore = Callable[..., Awaitable[EndpointResult]]

@@ -10,6 +10,7 @@ forgery). A fetch that fails leaves the app without usable keys until the next t
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -183,7 +184,8 @@ def _fetch(uri: str, production: bool) -> KeySet | None:
 
 async def _afetch(uri: str, production: bool) -> KeySet | None:
     try:
-        validate_url(uri, production=production, field="jwks_uri")
+        # In production the check resolves the host (a blocking getaddrinfo): off the loop.
+        await asyncio.to_thread(validate_url, uri, production=production, field="jwks_uri")
         async with httpx.AsyncClient(timeout=JWKS_FETCH_TIMEOUT, follow_redirects=False) as http:
             body = _checked_response(await http.get(uri), uri)
     except (httpx.HTTPError, InvalidInput) as error:
