@@ -29,6 +29,13 @@ def token_counter(digest: str) -> str:
     return f"gen:tok:{digest[:32]}"
 
 
+def data_counter(account_id: int) -> str:
+    """The counter of an account's data: moved by every unit of work that changes one of the
+    account's rows (:class:`zentail.storage.database.Database`), it vouches for the fast
+    lane's cached bodies (:mod:`zentail.response_cache`)."""
+    return f"gen:data:{account_id}"
+
+
 def after_commit(session: Session, *counters: str) -> None:
     """Move ``counters`` once this unit of work commits (see
     :meth:`zentail.storage.database.Database.session`); ``ALL`` when none are named."""

@@ -7,6 +7,7 @@ from zentail.crypto import Keyring
 from zentail.limits import Limiter
 from zentail.observability import metrics
 from zentail.principal_cache import CachedClient, PrincipalCache
+from zentail.response_cache import ResponseCache
 from zentail.settings import Settings
 from zentail.storage.database import Database
 from zentail.storage.gateway import Gateway, PostgresGateway, create_gateway
@@ -31,6 +32,9 @@ class Platform:
         metrics.track_pool(self.db.engine)
         self.keyring = Keyring(settings.secret_key)
         self.principals = PrincipalCache(max_age=settings.credential_cache_seconds)
+        self.responses = ResponseCache(  # the fast lane's rendered bodies
+            max_bytes=settings.response_cache_bytes, max_age=settings.credential_cache_seconds
+        )
         self.clients: dict[str, CachedClient] = {}  # the token endpoint's, by client ID
         self._gateway: Gateway | None = None
 

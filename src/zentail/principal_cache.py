@@ -22,6 +22,7 @@ from zentail.oauth.stores import Client
 from zentail.storage.gateway import timestamp
 
 MAX_ENTRIES = 50_000
+STAMP_LENGTH = 3  # the epoch, generations.ALL and the token's counter; a read may add more
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class PrincipalCache:
             return None
         if (
             outcome.shared
-            and entry.stamp == outcome.counters
+            and entry.stamp == outcome.counters[:STAMP_LENGTH]
             and time.monotonic() - entry.filled_at < self._max_age
         ):
             return entry.principal
@@ -56,7 +57,13 @@ class PrincipalCache:
             return
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()
-        self._entries[digest] = _Entry(principal, outcome.counters, time.monotonic())
+        self._entries[digest] = _Entry(principal, outcome.counters[:STAMP_LENGTH], time.monotonic())
+
+    def account_of(self, digest: str) -> int | None:
+        """The account of the cached principal, vouched for or not: which account's data
+        counter the request's round trip should read (:mod:`zentail.response_cache`)."""
+        entry = self._entries.get(digest)
+        return None if entry is None else entry.principal.account_id
 
     def forget(self, digest: str) -> None:
         self._entries.pop(digest, None)

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     redis_prefix: str = "zentail:"
     redis_timeout: float = Field(default=0.5, gt=0)
     credential_cache_seconds: int = Field(default=60, ge=0)
+    response_cache_bytes: int = Field(default=8 * 2**20, ge=0)  # 0: the fast lane renders each
 
     authorization_code_ttl: int = Field(default=600, ge=1)
     secret_rotation_grace: int = Field(default=7 * 24 * 3600, ge=0)

@@ -30,18 +30,21 @@ MATTERING_HEADERS = (
 def both_lanes(seller: Seller, url: str, token: str | None = None) -> tuple[httpx.Response, ...]:
     """The answer of each lane. For an authenticated read, also proves which lane answered:
     the fast lane reads through the request path's gateway (one statement more than the
-    FastAPI endpoint, which reads through the ORM)."""
+    FastAPI endpoint, which reads through the ORM), or answers from its cache of bodies."""
     headers = {"AUTHORIZATION": token if token is not None else seller.token}
     joiner = "&" if "?" in url else "?"
-    counter = seller.platform_of_client().gateway.counter
+    platform = seller.platform_of_client()
+    counter = platform.gateway.counter
     seller.client.get("/v1/warehouses", headers=headers)  # the token's first use is recorded
-    before = counter.count
+    before, hits = counter.count, platform.responses.hits
     fast = seller.client.get(url, headers=headers)
     fast_statements, before = counter.count - before, counter.count
+    cached = platform.responses.hits - hits
     reference = seller.client.get(f"{url}{joiner}_lane=reference", headers=headers)
     reference_statements = counter.count - before
     if token is None and fast.status_code in (200, 404) and "nextToken=not" not in url:
-        assert fast_statements == reference_statements + 1, "the fast lane did not answer"
+        answered = fast_statements == reference_statements + 1 or cached == 1
+        assert answered, "the fast lane did not answer"
     return fast, reference
 
 

@@ -31,6 +31,7 @@ from zentail.limits import Bucket, Decision, retry_after_header
 from zentail.observability import metrics
 from zentail.platform import Platform
 from zentail.principal_cache import PrincipalCache
+from zentail.response_cache import Stamp
 from zentail.storage.models import utcnow
 from zentail.storage.tenancy import AccountScope
 
@@ -52,6 +53,9 @@ class Authenticated:
 
     principal: Principal
     decision: Decision
+    data_stamp: Stamp | None = None
+    """The epoch and the account's data counter, read before any database read of this
+    request; ``None`` when they could not be read (nothing may then be cached)."""
 
 
 @dataclass(frozen=True)
@@ -91,12 +95,16 @@ async def authenticate(platform: Platform, header: str | None, scope_name: str) 
     (401, 429, 403) otherwise. Answers 401 before 429, and 429 before 403."""
     digest = platform.keyring.digest(presented_token(header))
     settings = platform.settings
+    cache = platform.principals
+    counters = [generations.ALL, generations.token_counter(digest)]
+    account_id = cache.account_of(digest) if platform.responses.enabled else None
+    if account_id is not None:
+        counters.append(generations.data_counter(account_id))
     outcome = await platform.limiter.atake(
         [Bucket(f"api:{digest[:32]}", settings.api_rate_per_second, settings.api_rate_burst)],
-        counters=(generations.ALL, generations.token_counter(digest)),
+        counters=counters,
     )
     now = utcnow()
-    cache = platform.principals
     principal = cache.get(digest, outcome)
     if principal is None or principal.expired(now):
         row = await platform.gateway.fetch_one(tokens.TOKEN_BY_DIGEST, {"digest": digest})
@@ -125,7 +133,10 @@ async def authenticate(platform: Platform, header: str | None, scope_name: str) 
         )
     if principal.use_is_stale(now, settings.token_last_used_resolution):
         await record_use(platform, cache, digest, principal, outcome)
-    return Authenticated(principal, decision)
+    data_stamp = None
+    if outcome.shared and account_id is not None and principal.account_id == account_id:
+        data_stamp = (outcome.counters[0], outcome.counters[-1])
+    return Authenticated(principal, decision, data_stamp)
 
 
 def _headers(decision: Decision) -> dict[str, str]:

@@ -24,13 +24,14 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zentail.api import hot_reads
-from zentail.api.auth import authenticate
+from zentail.api.auth import Authenticated, authenticate
 from zentail.api.errors import PROBLEM_CONTENT_TYPE, ApiError, domain_error_status
 from zentail.api.paging import MAX_PAGE_LENGTH
 from zentail.api.query import MAX_ORDER_NUMBER
 from zentail.api.rate_limit import rate_limit_headers
 from zentail.domain.errors import DomainError, InvalidInput
 from zentail.domain.tokens import Principal
+from zentail.observability import metrics
 from zentail.platform import Platform
 from zentail.storage.errors import DatabaseUnavailable
 
@@ -165,10 +166,7 @@ class FastLane:
         try:
             authenticated = await authenticate(self.platform, authorization, route.scope_name)
             headers += rate_limit_headers(authenticated.decision)
-            content = await route.handler(
-                self.platform, authenticated.principal, query, scope["path"]
-            )
-            status, body = 200, _encode(content)
+            status, body = 200, await self._body(route, query, scope, authenticated)
         except ApiError as error:
             status, body = error.status, _problem(error.status, error.detail, error.errors)
             headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
@@ -189,3 +187,21 @@ class FastLane:
         headers += [(b"content-length", str(len(body)).encode()), (b"content-type", content_type)]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+    async def _body(
+        self, route: HotRoute, query: dict[str, str], scope: Scope, authenticated: Authenticated
+    ) -> bytes:
+        """The answer's body: cached while the account's data is unchanged
+        (:mod:`zentail.response_cache`), else read and rendered."""
+        principal, stamp = authenticated.principal, authenticated.data_stamp
+        cache = self.platform.responses
+        key = (principal.account_id, scope["path"], scope["query_string"])
+        if stamp is not None:
+            cached = cache.get(key, stamp)
+            if cached is not None:
+                metrics.record_response_body("hit")
+                return cached
+        body = _encode(await route.handler(self.platform, principal, query, scope["path"]))
+        kept = stamp is not None and cache.put(key, stamp, body)
+        metrics.record_response_body("fill" if kept else "uncached")
+        return body

@@ -53,6 +53,16 @@ REDIS_FALLBACK = Counter(
     "zentail_redis_fallback",
     "Rate-limit decisions taken without Redis (unreachable), by the in-process fallback",
 )
+RESPONSE_CACHE = Counter(
+    "zentail_response_cache",
+    "Fast-lane reads by how their body was made: hit (a cached body the account's data"
+    " generation still vouched for), fill (rendered and kept), or uncached (rendered, nothing"
+    " kept: no generation could be read, or the cache is off)",
+    ["result"],
+)
+_RESPONSE_CACHE_RESULTS = {
+    name: RESPONSE_CACHE.labels(name) for name in ("hit", "fill", "uncached")
+}
 DB_POOL_IN_USE = Gauge(
     "zentail_db_pool_connections_in_use",
     "Database connections checked out, by pool (orm: SQLAlchemy's; gateway: the request"
@@ -75,6 +85,11 @@ def record_rate_limited(limiter: str) -> None:
 def record_redis_fallback() -> None:
     """One rate-limit decision taken by the in-process fallback because Redis failed."""
     REDIS_FALLBACK.inc()
+
+
+def record_response_body(result: str) -> None:
+    """One fast-lane body: ``"hit"``, ``"fill"`` or ``"uncached"``."""
+    _RESPONSE_CACHE_RESULTS[result].inc()
 
 
 ORM_POOL_IN_USE = DB_POOL_IN_USE.labels("orm")

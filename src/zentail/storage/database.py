@@ -113,6 +113,20 @@ _held_write_locks: contextvars.ContextVar[frozenset[str]] = contextvars.ContextV
 )
 
 
+def _note_account_data_changes(session: Session, _context: Any, _instances: Any) -> None:
+    """Every flush that adds, changes or deletes a row of an account moves that account's
+    data counter once the unit of work commits (:func:`zentail.generations.data_counter`):
+    the one place where the fast lane's cached bodies are invalidated, whichever code path
+    wrote (API, web UI, CLI)."""
+    accounts = {
+        account_id
+        for instance in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(account_id := getattr(instance, "account_id", None), int)
+    }
+    if accounts:
+        generations.after_commit(session, *map(generations.data_counter, accounts))
+
+
 # Write units of work open at once per process and event loop on PostgreSQL: the ORM pool's
 # steady size, well below the thread pool's 40 workers.
 WRITE_UNITS = 10
@@ -131,6 +145,7 @@ class Database:
         self.url = normalize_url(url)
         self.engine = create_db_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._sessions, "before_flush", _note_account_data_changes)
         self.after_commit = after_commit
         database = make_url(self.url).database
         self._sqlite_path = database if self.is_sqlite and database else None
