@@ -21,6 +21,7 @@ import uvicorn
 
 from zentail import demo
 from zentail.cli._app import app, platform
+from zentail.http_server import HttpProtocol
 from zentail.logging import logging_config
 from zentail.storage.migrate import upgrade
 
@@ -67,6 +68,7 @@ def serve(
         uvicorn.run(
             "zentail.app:create_app",
             factory=True,
+            http=HttpProtocol,  # uvicorn's httptools protocol, one write per response
             host=host,
             port=port,
             workers=workers,
