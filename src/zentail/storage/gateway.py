@@ -7,7 +7,8 @@ without blocking the event loop. See docs/decisions/0030-the-request-path.md.
   mode a reader never waits for a lock, and one indexed read costs less than a hand-off to a
   thread. Writes run on one writer thread per process, each transaction behind an exclusive
   file lock that every zentail process takes before SQLite's own (``BEGIN IMMEDIATE``), so
-  concurrent writers queue in the kernel instead of in SQLite's sleeping busy handler.
+  concurrent writers queue in the kernel instead of in SQLite's sleeping busy handler; units
+  queued meanwhile commit together (:meth:`SqliteGateway.write`).
 - :class:`PostgresGateway` runs everything on an asyncpg pool; asyncpg prepares each
   statement once per connection.
 
@@ -106,6 +107,11 @@ class SqliteTransaction:
         values = [sqlite_value(_param(statement, params, n)) for n in statement.sqlite_params]
         return self._connection.execute(statement.sqlite, values).fetchall()
 
+    def execute_raw(self, sql: str) -> None:
+        """A statement of the transaction's own (a savepoint), counted like the others."""
+        self._counter.count += 1
+        self._connection.execute(sql)
+
 
 class StatementCounter:
     """Statements sent to the database by this process's gateway (for bench/)."""
@@ -125,6 +131,35 @@ def _connect_sqlite(path: str) -> sqlite3.Connection:
     return connection
 
 
+MAX_GROUP = 64  # units committed together at most
+
+
+def _run_unit(tx: SqliteTransaction, work: SqliteWork, *, alone: bool) -> tuple[bool, Any]:
+    """Run one unit of a group in a savepoint of its own (none when it is alone: its
+    exception then rolls the whole transaction back)."""
+    if alone:
+        return True, work(tx)
+    tx.execute_raw("SAVEPOINT unit")
+    try:
+        result = work(tx)
+    except Exception as error:
+        tx.execute_raw("ROLLBACK TO unit")
+        tx.execute_raw("RELEASE unit")
+        return False, error
+    tx.execute_raw("RELEASE unit")
+    return True, result
+
+
+def _settle(pairs: list[tuple[asyncio.Future[Any], tuple[bool, Any]]]) -> None:
+    for future, (succeeded, value) in pairs:
+        if future.done():  # its caller stopped waiting; the unit has committed regardless
+            continue
+        if succeeded:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
 class SqliteGateway:
     dialect = "sqlite"
 
@@ -134,6 +169,9 @@ class SqliteGateway:
         self._readers = threading.local()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zentail-sqlite-writer")
         self._write_connection: sqlite3.Connection | None = None
+        self._queue: list[tuple[SqliteWork, asyncio.Future[Any], asyncio.AbstractEventLoop]] = []
+        self._queue_lock = threading.Lock()
+        self._draining = False  # a drain is queued or running on the writer thread
 
     def _reader(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._readers, "connection", None)
@@ -156,31 +194,64 @@ class SqliteGateway:
         rows = await self.fetch_all(statement, params)
         return rows[0] if rows else None
 
-    def _run_write(self, work: SqliteWork) -> Any:
+    async def write(self, work: SqliteWork) -> Any:
+        """Run ``work`` in a write transaction on the writer thread; its result (or its
+        exception) once that transaction has committed.
+
+        Units queued while the writer is busy commit together (a group commit): one file
+        lock, one ``BEGIN IMMEDIATE`` and one ``COMMIT`` for the group, each unit inside its
+        own savepoint, so a unit that raises rolls back alone and the others still commit.
+        Units run in the order they were queued, each seeing the ones before it, as if they
+        had committed one after another.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        with self._queue_lock:
+            self._queue.append((work, future, loop))
+            start, self._draining = not self._draining, True
+        if start:
+            self._writer.submit(self._drain)
+        try:
+            return await future
+        except sqlite3.OperationalError as error:
+            raise DatabaseUnavailable(str(error)) from error
+
+    def _drain(self) -> None:
+        """The writer thread: commit queued units, a group at a time, until none is left."""
+        while True:
+            with self._queue_lock:
+                group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+                if not group:
+                    self._draining = False
+                    return
+            outcomes = self._commit_group([work for work, _, _ in group])
+            settled: dict[asyncio.AbstractEventLoop, list[Any]] = {}
+            for (_, future, loop), outcome in zip(group, outcomes, strict=True):
+                settled.setdefault(loop, []).append((future, outcome))
+            for loop, pairs in settled.items():
+                with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
+                    loop.call_soon_threadsafe(_settle, pairs)
+
+    def _commit_group(self, works: list[SqliteWork]) -> list[tuple[bool, Any]]:
         if self._write_connection is None:
             self._write_connection = _connect_sqlite(self.path)
             self._write_connection.execute("PRAGMA busy_timeout=30000")
         connection = self._write_connection
-        with sqlite_write_lock(self.path):
-            self.counter.count += 1
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(SqliteTransaction(connection, self.counter))
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            self.counter.count += 1
-            connection.execute("COMMIT")
-        return result
-
-    async def write(self, work: SqliteWork) -> Any:
-        """Run ``work`` in one write transaction on the writer thread."""
+        tx = SqliteTransaction(connection, self.counter)
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                self._writer, self._run_write, work
-            )
-        except sqlite3.OperationalError as error:
-            raise DatabaseUnavailable(str(error)) from error
+            with sqlite_write_lock(self.path):
+                self.counter.count += 1
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    outcomes = [_run_unit(tx, work, alone=len(works) == 1) for work in works]
+                    self.counter.count += 1
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+        except Exception as error:  # the group's transaction failed: so did each of its units
+            return [(False, error)] * len(works)
+        return outcomes
 
     async def aclose(self) -> None:
         return None

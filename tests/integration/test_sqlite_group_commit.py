@@ -1,0 +1,94 @@
+"""The SQLite gateway's group commit (``SqliteGateway.write``): units queued together commit
+in one transaction, in order, each in its own savepoint, so one that fails rolls back alone;
+every unit's answer comes only once its transaction has committed."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zentail.storage.database import sqlite_write_lock
+from zentail.storage.gateway import SqliteGateway, SqliteTransaction, Statement
+
+INSERT = Statement.text(
+    "INSERT INTO units (name) VALUES (?) RETURNING id",
+    "INSERT INTO units (name) VALUES ($1) RETURNING id",
+    ("name",),
+)
+COUNT = Statement.text("SELECT count(*) FROM units", "SELECT count(*) FROM units", ())
+
+
+@pytest.fixture
+def gateway(tmp_path: Path) -> Any:
+    path = str(tmp_path / "units.db")
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE units (id INTEGER PRIMARY KEY, name TEXT UNIQUE)")
+    gateway = SqliteGateway(path)
+    yield gateway
+    gateway.close()
+
+
+def names(path: str) -> list[str]:
+    with sqlite3.connect(path) as connection:
+        return [row[0] for row in connection.execute("SELECT name FROM units ORDER BY id")]
+
+
+def insert(name: str, *, fail: bool = False) -> Any:
+    def work(tx: SqliteTransaction) -> Any:
+        (row_id,), *_ = tx.execute(INSERT, {"name": name})
+        if fail:
+            raise ValueError(f"{name} changed its mind")
+        (count,), *_ = tx.execute(COUNT, {})
+        return row_id, count
+
+    return work
+
+
+def test_units_queued_meanwhile_commit_together_in_order_and_a_failing_one_alone_rolls_back(
+    gateway: SqliteGateway,
+) -> None:
+    async def scenario() -> list[Any]:
+        # Another writer holds the lock: the first unit waits for it, the rest queue behind.
+        with sqlite_write_lock(gateway.path):
+            first = asyncio.ensure_future(gateway.write(insert("unit-0")))
+            await asyncio.sleep(0.05)
+            rest = [gateway.write(insert(f"unit-{n}", fail=n == 7)) for n in range(1, 50)]
+            queued = asyncio.gather(*rest, return_exceptions=True)
+            await asyncio.sleep(0.05)
+        return [await first, *await queued]
+
+    before = gateway.counter.count
+    outcomes = asyncio.run(scenario())
+    assert isinstance(outcomes[7], ValueError)
+    succeeded = [o for n, o in enumerate(outcomes) if n != 7]
+    # Each unit saw the units queued before it (its count), as if committed one by one.
+    assert [count for _, count in succeeded] == list(range(1, 50))
+    assert names(gateway.path) == [f"unit-{n}" for n in range(50) if n != 7]
+    # Two transactions: the first unit alone (BEGIN, 2 statements, COMMIT), then the 49 others
+    # together, each in a savepoint (SAVEPOINT, 2 statements or a rollback to it, RELEASE).
+    assert gateway.counter.count - before == (2 + 2) + (2 + 49 * 4)
+
+
+def test_a_unit_alone_that_fails_rolls_back_its_transaction(gateway: SqliteGateway) -> None:
+    with pytest.raises(ValueError, match="changed its mind"):
+        asyncio.run(gateway.write(insert("lonely", fail=True)))
+    assert names(gateway.path) == []
+    asyncio.run(gateway.write(insert("next")))
+    assert names(gateway.path) == ["next"]
+
+
+def test_a_unit_that_breaks_a_constraint_fails_alone(gateway: SqliteGateway) -> None:
+    async def scenario() -> list[Any]:
+        works = [insert("same"), insert("same"), insert("other")]
+        return await asyncio.gather(*(gateway.write(w) for w in works), return_exceptions=True)
+
+    first, second, third = asyncio.run(scenario())
+    assert not isinstance(first, BaseException)
+    assert isinstance(second, sqlite3.IntegrityError)
+    assert not isinstance(third, BaseException)
+    assert names(gateway.path) == ["same", "other"]
