@@ -69,6 +69,24 @@ class WebSessionMiddleware(SessionMiddleware):
         await super().__call__(scope, receive, send)
 
 
+class ZentailAPI(FastAPI):
+    """The FastAPI application with the request path in front of it: every HTTP request
+    meets ``front`` first (the observability middleware, then the fast lane), and only what
+    the fast lane passes on goes through FastAPI's own stack (:meth:`framework`), so the hot
+    reads skip the framework's outer layers (about a tenth of a warm read's CPU)."""
+
+    front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.front is not None:
+            await self.front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def framework(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+
 _heap_frozen = False
 
 
@@ -99,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         await platform.aclose()
 
-    app = FastAPI(
+    app = ZentailAPI(
         title="Zentail Open API",
         version=__version__,
         description=api_router.DESCRIPTION,
@@ -134,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(FastLane, platform=platform, headers=SECURITY_HEADERS)
-    app.add_middleware(observability_middleware.ObservabilityMiddleware)  # outermost
+    app.front = observability_middleware.ObservabilityMiddleware(
+        FastLane(app.framework, platform, headers=SECURITY_HEADERS)
+    )
     return app
