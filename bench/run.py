@@ -10,7 +10,10 @@ an installed app, orders and N active tokens, then runs wrk (2 threads) against:
   short query);
 - ``GET /v1/salesOrder/{orderNumber}``: one order with its lines and packages;
 - ``GET /v1/salesOrder?pageLength=25``: a page of 25 sales orders;
-- ``POST /v1/token``: code exchanges, each with a fresh code.
+- ``POST /v1/token``: code exchanges, each with a fresh code;
+- the three reads again on a server with the cache of rendered bodies off
+  (``ZENTAIL_RESPONSE_CACHE_BYTES=0``): what a poll costs when the data changed since the last
+  (``--no-uncached`` skips them).
 
 Prints a Markdown table (requests/s, latency percentiles, ratio to the bare endpoint) and writes
 it to bench/results/. Needs ``wrk`` (Debian package ``wrk``). Rate limits are raised so that the
@@ -58,6 +61,8 @@ from zentail.storage.models import (  # noqa: E402
     utcnow,
 )
 
+UNCACHED = "ZENTAIL_RESPONSE_CACHE_BYTES"
+UNCACHED_LABEL = "(bodies not cached)"
 SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789abcdef"  # noqa: S105
 REDIRECT_URI = "https://partner.example/oauth_callback"
 
@@ -244,11 +249,11 @@ async def count_per_request(
                     "redirect_uri": REDIRECT_URI,
                 },
             )
-        n = len(codes)
-        results["POST /v1/token"] = (
-            (counter.count - sql) / n,
-            (platform.limiter.round_trips - red) / n,
-        )
+        if n := len(codes):
+            results["POST /v1/token"] = (
+                (counter.count - sql) / n,
+                (platform.limiter.round_trips - red) / n,
+            )
     await platform.aclose()
     platform.close()
     return results
@@ -268,6 +273,12 @@ def main() -> None:
     )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--port", type=int, default=8710)
+    parser.add_argument(
+        "--uncached",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Also measure the reads with the cache of rendered bodies off.",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -318,6 +329,8 @@ def main() -> None:
     else:
         lookup_env["BENCH_PG_DSN"] = database_url.replace("+psycopg", "")
         lookup_path = "/v1/pg-lookup"
+    zentail = [python, "-m", "zentail", "serve", "--port", str(args.port), "--workers", "2"]
+    zentail.append("--no-migrate")
     uvicorn = [python, "-m", "uvicorn", "--workers", "2", "--log-level", "warning"]
     servers = [
         start(
@@ -330,21 +343,7 @@ def main() -> None:
             lookup_env,
             ROOT,
         ),
-        start(
-            [
-                python,
-                "-m",
-                "zentail",
-                "serve",
-                "--port",
-                str(args.port),
-                "--workers",
-                "2",
-                "--no-migrate",
-            ],
-            env,
-            workdir,
-        ),
+        start(zentail, env, workdir),
     ]
     base = f"http://127.0.0.1:{args.port}"
     lookup_url = f"http://127.0.0.1:{args.port + 2}{lookup_path}"
@@ -353,18 +352,17 @@ def main() -> None:
         wait_ready(lookup_url)
         wait_ready(f"{base}/healthz")
         auth = ["-H", f"AUTHORIZATION: {token}"]
+        read_urls = {
+            "GET /v1/warehouses": f"{base}/v1/warehouses",
+            "GET /v1/salesOrder/{orderNumber}": f"{base}/v1/salesOrder/{order_number}",
+            "GET /v1/salesOrder?pageLength=25": f"{base}/v1/salesOrder?pageLength=25",
+        }
         rows = {
             "bare Starlette endpoint (reference)": wrk(
                 f"http://127.0.0.1:{args.port + 1}/v1/bare", args
             ),
             f"{lookup_path}: HMAC + one indexed SELECT (reference)": wrk(lookup_url, args, *auth),
-            "GET /v1/warehouses": wrk(f"{base}/v1/warehouses", args, *auth),
-            "GET /v1/salesOrder/{orderNumber}": wrk(
-                f"{base}/v1/salesOrder/{order_number}", args, *auth
-            ),
-            "GET /v1/salesOrder?pageLength=25": wrk(
-                f"{base}/v1/salesOrder?pageLength=25", args, *auth
-            ),
+            **{name: wrk(url, args, *auth) for name, url in read_urls.items()},
             "POST /v1/token": wrk(
                 base,
                 args,
@@ -381,11 +379,24 @@ def main() -> None:
             ),
         }
         rss = worker_rss_mb(servers[2])
+        if args.uncached:
+            # The same reads when no body can be reused (data changing between polls): a
+            # server with the cache of bodies off.
+            servers[2].terminate()
+            servers[2].wait(timeout=10)
+            servers[2] = start(zentail, {**env, UNCACHED: "0"}, workdir)
+            wait_ready(f"{base}/healthz")
+            for name, url in read_urls.items():
+                rows[f"{name} {UNCACHED_LABEL}"] = wrk(url, args, *auth)
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
     counts = asyncio.run(count_per_request(settings, token, order_number, basic, counting_codes))
+    if args.uncached:
+        off = settings.model_copy(update={"response_cache_bytes": 0})
+        uncached = asyncio.run(count_per_request(off, token, order_number, basic, []))
+        counts.update({f"{name} {UNCACHED_LABEL}": value for name, value in uncached.items()})
     redis_server.terminate()
     bare = float(rows["bare Starlette endpoint (reference)"]["rps"]) or 1.0
     lookup = float(next(r for name, r in rows.items() if "lookup" in name)["rps"]) or 1.0
