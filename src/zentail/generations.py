@@ -29,6 +29,11 @@ def token_counter(digest: str) -> str:
     return f"gen:tok:{digest[:32]}"
 
 
+DATA_ALL = "gen:data:all"
+"""Moves on a bulk statement over rows the cached bodies show (every account's bodies
+refill); read beside the account's own counter."""
+
+
 def data_counter(account_id: int) -> str:
     """The counter of an account's data: moved by every unit of work that changes one of the
     account's rows (:class:`zentail.storage.database.Database`), it vouches for the fast

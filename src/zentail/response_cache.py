@@ -14,6 +14,8 @@ limit and the scope are checked on every request as before; only the body is reu
 
 With no Redis answer nothing is cached. ``max_age`` bounds an entry's life in any case, and
 the cache holds at most ``max_bytes`` of bodies, dropping the least recently used first.
+A bulk statement over the rows these bodies show moves one counter read beside the
+account's, :data:`zentail.generations.DATA_ALL`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from collections import OrderedDict
 
 Key = tuple[int, str, bytes]
-Stamp = tuple[bytes | None, bytes | None]
+Stamp = tuple[bytes | None, ...]  # the epoch and the data counters, as read
 
 
 class ResponseCache:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy import update
 
 from tests.api.factories import Seller
 from zentail.response_cache import ResponseCache
@@ -62,6 +63,21 @@ def test_a_change_made_outside_the_api_is_seen_on_the_next_read(seller: Seller) 
     body, hit = served_from_cache(seller, "/v1/salesOrder/10000001")
     assert not hit
     assert b"Changed elsewhere" in body
+
+
+@pytest.mark.usefixtures("shared_generations")
+def test_a_bulk_statement_over_orders_is_seen_on_the_next_read(seller: Seller) -> None:
+    seller.create_order()
+    warm(seller, "/v1/salesOrder/10000001")
+    with seller.platform.db.session(write=True) as session:
+        session.execute(
+            update(SalesOrder)
+            .where(SalesOrder.account_id == seller.account_id)
+            .values(cancel_reason="Changed in bulk")
+        )
+    body, hit = served_from_cache(seller, "/v1/salesOrder/10000001")
+    assert not hit
+    assert b"Changed in bulk" in body
 
 
 @pytest.mark.usefixtures("shared_generations")

@@ -54,8 +54,9 @@ class Authenticated:
     principal: Principal
     decision: Decision
     data_stamp: Stamp | None = None
-    """The epoch and the account's data counter, read before any database read of this
-    request; ``None`` when they could not be read (nothing may then be cached)."""
+    """The epoch, :data:`~zentail.generations.DATA_ALL` and the account's data counter, read
+    before any database read of this request; ``None`` when they could not be read (nothing
+    may then be cached)."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ async def authenticate(platform: Platform, header: str | None, scope_name: str) 
     counters = [generations.ALL, generations.token_counter(digest)]
     account_id = cache.account_of(digest) if platform.responses.enabled else None
     if account_id is not None:
-        counters.append(generations.data_counter(account_id))
+        counters += [generations.DATA_ALL, generations.data_counter(account_id)]
     outcome = await platform.limiter.atake(
         [Bucket(f"api:{digest[:32]}", settings.api_rate_per_second, settings.api_rate_burst)],
         counters=counters,
@@ -135,7 +136,7 @@ async def authenticate(platform: Platform, header: str | None, scope_name: str) 
         await record_use(platform, cache, digest, principal, outcome)
     data_stamp = None
     if outcome.shared and account_id is not None and principal.account_id == account_id:
-        data_stamp = (outcome.counters[0], outcome.counters[-1])
+        data_stamp = (outcome.counters[0], *outcome.counters[-2:])
     return Authenticated(principal, decision, data_stamp)
 
 

@@ -20,11 +20,12 @@ import anyio
 import anyio.to_thread
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 from zentail import generations
 from zentail.storage.availability import engine_options
+from zentail.storage.models import ShownByCachedReads
 
 
 def normalize_url(url: str) -> str:
@@ -127,6 +128,16 @@ def _note_account_data_changes(session: Session, _context: Any, _instances: Any)
         generations.after_commit(session, *map(generations.data_counter, accounts))
 
 
+def _note_bulk_data_changes(state: ORMExecuteState) -> None:
+    """A bulk ``INSERT``, ``UPDATE`` or ``DELETE`` over rows the cached bodies show moves
+    every account's data generation once the unit of work commits (its rows never reach a
+    flush)."""
+    if (state.is_insert or state.is_update or state.is_delete) and any(
+        issubclass(mapper.class_, ShownByCachedReads) for mapper in state.all_mappers
+    ):
+        generations.after_commit(state.session, generations.DATA_ALL)
+
+
 # Write units of work open at once per process and event loop on PostgreSQL: the ORM pool's
 # steady size, well below the thread pool's 40 workers.
 WRITE_UNITS = 10
@@ -146,6 +157,7 @@ class Database:
         self.engine = create_db_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self._sessions, "before_flush", _note_account_data_changes)
+        event.listen(self._sessions, "do_orm_execute", _note_bulk_data_changes)
         self.after_commit = after_commit
         database = make_url(self.url).database
         self._sqlite_path = database if self.is_sqlite and database else None

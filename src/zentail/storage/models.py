@@ -88,6 +88,12 @@ class TenantOwned:
         return mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
 
 
+class ShownByCachedReads:
+    """Mixin for rows that the fast lane's cached bodies show (:mod:`zentail.response_cache`):
+    a bulk statement on them, whose rows the unit of work cannot see, moves every account's
+    data generation (:class:`zentail.storage.database.Database`)."""
+
+
 # --- identity ---------------------------------------------------------------------------
 
 
@@ -411,7 +417,7 @@ class TokenFailure(Base):
 # --- the Open API's resources -------------------------------------------------------------
 
 
-class SalesOrder(TenantOwned, Base):
+class SalesOrder(TenantOwned, ShownByCachedReads, Base):
     __tablename__ = "sales_orders"
     __table_args__ = (
         UniqueConstraint("account_id", "order_number"),
@@ -439,7 +445,7 @@ class SalesOrder(TenantOwned, Base):
     )
 
 
-class SalesOrderItem(TenantOwned, Base):
+class SalesOrderItem(TenantOwned, ShownByCachedReads, Base):
     __tablename__ = "sales_order_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -458,7 +464,7 @@ class SalesOrderItem(TenantOwned, Base):
     order: Mapped[SalesOrder] = relationship(back_populates="items")
 
 
-class Warehouse(TenantOwned, Base):
+class Warehouse(TenantOwned, ShownByCachedReads, Base):
     """A warehouse of the account; ``unique_id`` is the partner's own identifier for it."""
 
     __tablename__ = "warehouses"
@@ -540,7 +546,7 @@ class InventoryLevel(TenantOwned, Base):
     warehouse: Mapped[Warehouse] = relationship()
 
 
-class Package(TenantOwned, Base):
+class Package(TenantOwned, ShownByCachedReads, Base):
     """A shipped package of a sales order (``fulfillmentPackageId`` is the partner's id)."""
 
     __tablename__ = "packages"
@@ -563,7 +569,7 @@ class Package(TenantOwned, Base):
     )
 
 
-class PackageItem(TenantOwned, Base):
+class PackageItem(TenantOwned, ShownByCachedReads, Base):
     """Units of one SKU in a package; they count as shipped on the order's line items."""
 
     __tablename__ = "package_items"
