@@ -38,8 +38,8 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self.timeout = timeout
         self._outgoing: list[bytes] = []
-        self._loop = asyncio.get_running_loop()
-        self._watchdog = self._loop.call_later(timeout / 2, self._watch)
+        self.loop = asyncio.get_running_loop()
+        self._watchdog = self.loop.call_later(timeout / 2, self._watch)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -69,19 +69,19 @@ class _Connection(asyncio.Protocol):
     def _watch(self) -> None:
         if self.closed:
             return
-        if self.pending and self._loop.time() - self.pending[0][0] > self.timeout:
+        if self.pending and self.loop.time() - self.pending[0][0] > self.timeout:
             self._fail_pending("timeout")  # a slow or stuck connection is not reused
             self.closed = True
             self.transport.close()
             return
-        self._watchdog = self._loop.call_later(self.timeout / 2, self._watch)
+        self._watchdog = self.loop.call_later(self.timeout / 2, self._watch)
 
     def send(self, command: bytes, future: asyncio.Future[Any]) -> None:
         if self.transport is None or self.closed or self.transport.is_closing():
             raise RedisUnavailable("connection closed")
-        self.pending.append((self._loop.time(), future))
+        self.pending.append((self.loop.time(), future))
         if not self._outgoing:
-            self._loop.call_soon(self._flush)
+            self.loop.call_soon(self._flush)
         self._outgoing.append(command)
 
     def _flush(self) -> None:
@@ -130,8 +130,10 @@ class PipelinedRedis:
 
     async def call(self, *args: Any) -> Any:
         """Send one command and wait (at most about the timeout) for its reply."""
-        connection = await self._connect()
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        connection = self._connection
+        if connection is None or connection.closed:
+            connection = await self._connect()
+        future: asyncio.Future[Any] = connection.loop.create_future()
         connection.send(hiredis.pack_command(args), future)
         return await future
 
