@@ -5,9 +5,10 @@
 vouches for cached clients), the client from :class:`~zentail.domain.grant_store.GrantStore`,
 and the redemption as one transaction of prebuilt statements. Revocation and introspection
 run in one ORM write unit of work in a worker thread, with the throttle wired in through
-``before_authentication``. :class:`NoStoreMiddleware` guarantees the ``no-store`` headers and
-the RFC 6749 error shape on every response of those paths, including the framework's own
-errors.
+``before_authentication``; its Redis round trip (and an assertion's ``jwks_uri`` fetch) is
+made on the event loop before the unit opens, so no write lock waits on the network.
+:class:`NoStoreMiddleware` guarantees the ``no-store`` headers and the RFC 6749 error shape on
+every response of those paths, including the framework's own errors.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
@@ -47,7 +49,7 @@ from zentail.oauth.errors import (
     ServerError,
     TemporarilyUnavailable,
 )
-from zentail.oauth.throttle import ClientAuthThrottle
+from zentail.oauth.throttle import ClientAuthThrottle, SlowDownRefusal
 from zentail.observability import metrics
 from zentail.platform import Platform
 from zentail.storage.errors import DatabaseUnavailable
@@ -102,10 +104,24 @@ async def _oauth_request(request: Request) -> OAuthHttpRequest:
     )
 
 
+@dataclass(frozen=True)
+class ThrottleChecked:
+    """The throttle's answer for ``client_id``, taken on the event loop before the unit."""
+
+    client_id: str
+    refusal: SlowDownRefusal | None
+
+
 def _run(
-    platform: Platform, ip: str | None, endpoint: Endpoint, http_request: OAuthHttpRequest
+    platform: Platform,
+    ip: str | None,
+    endpoint: Endpoint,
+    http_request: OAuthHttpRequest,
+    checked: ThrottleChecked | None,
 ) -> EndpointResult:
-    """One unit of work: authenticate behind the throttle, run the endpoint, count failures."""
+    """One unit of work: authenticate behind the throttle, run the endpoint, count failures.
+    The throttle's answer comes from ``checked`` when it is for the client presented (it was
+    taken before the unit, so the unit never waits on Redis for it)."""
     throttle = throttle_for(platform)
     presented: list[PresentedCredentials] = []
     with platform.db.session(write=True) as session:
@@ -120,7 +136,10 @@ def _run(
         def before_authentication(credentials: PresentedCredentials) -> None:
             presented.append(credentials)
             store.actor = Actor(label=f"client:{credentials.client_id[:64]}", source_ip=ip)
-            refusal = throttle.blocked_by(credentials.client_id, ip)
+            if checked is not None and checked.client_id == credentials.client_id:
+                refusal = checked.refusal
+            else:
+                refusal = throttle.blocked_by(credentials.client_id, ip)
             if refusal is not None:
                 store.record_throttled(credentials.client_id, refusal.bucket)
                 raise refusal.error()
@@ -138,26 +157,32 @@ def _in_thread(endpoint: Endpoint) -> AsyncEndpoint:
     async def run(
         http_request: OAuthHttpRequest, platform: Platform, ip: str | None
     ) -> EndpointResult:
-        await _fetch_assertion_keys(http_request, platform)
-        return await run_in_threadpool(_run, platform, ip, endpoint, http_request)
+        checked = await _before_the_unit(http_request, platform, ip)
+        return await run_in_threadpool(_run, platform, ip, endpoint, http_request, checked)
 
     return run
 
 
-async def _fetch_assertion_keys(http_request: OAuthHttpRequest, platform: Platform) -> None:
-    """For a request authenticated by a signed assertion, fetch the client's ``jwks_uri`` (if
-    it has one and it is not cached) here, on the event loop, before :func:`_run` opens its
-    write unit: the unit then finds the keys cached and holds no write lock over a network
-    fetch. Anything wrong with the request is left for the endpoint to answer."""
+async def _before_the_unit(
+    http_request: OAuthHttpRequest, platform: Platform, ip: str | None
+) -> ThrottleChecked | None:
+    """The network work of client authentication, here on the event loop, before :func:`_run`
+    opens its write unit, so that no write lock is held over it: the throttle's Redis round
+    trip for the client presented and, for a signed assertion, the client's ``jwks_uri`` (if it
+    has one and it is not cached; the unit then finds the keys cached). Anything wrong with the
+    request is left for the endpoint to answer."""
     try:
         _, credentials = client_request(http_request)
     except OAuth2Error:
-        return
-    if credentials.method != client_auth.PRIVATE_KEY_JWT:
-        return
+        return None
+    refusal, _ = await throttle_for(platform).acheck(credentials.client_id, ip)
+    checked = ThrottleChecked(credentials.client_id, refusal)
+    if credentials.method != client_auth.PRIVATE_KEY_JWT or refusal is not None:
+        return checked
     client = await GrantStore(platform, Actor(label="client")).find_client(credentials.client_id)
     if client is not None and client.jwks_uri is not None:
         await client_keys.akeys_of(client, production=platform.settings.env == "production")
+    return checked
 
 
 AsyncCore = Callable[..., Awaitable[EndpointResult]]
