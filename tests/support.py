@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import fcntl
 import os
 import random
 import socket
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from zentail.domain import accounts, apps, installs, tokens, users
 from zentail.domain.actors import Actor
@@ -332,3 +334,32 @@ def start_live_server(
     command += ["--workers", str(workers)]
     with running_process(command, env, log_path, f"{base_url}/healthz"):
         yield LiveServer(base_url, env, log_path)
+
+
+@contextmanager
+def start_two_nodes(settings: Settings, logs: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two ``zentail serve`` nodes of two workers each on one database and one Redis."""
+    with (
+        start_live_server(settings, logs / "a.log", workers=2) as node_a,
+        start_live_server(settings, logs / "b.log", workers=2) as node_b,
+    ):
+        yield node_a, node_b
+
+
+class WriteLockProbe:
+    """Called, records whether SQLite's cross-process write lock of ``database_url``
+    (:func:`zentail.storage.database.sqlite_write_lock`) is held at that moment."""
+
+    def __init__(self, database_url: str) -> None:
+        self.lock_file = f"{make_url(database_url).database}.write-lock"
+        self.held: list[bool] = []
+
+    def __call__(self) -> None:
+        with open(self.lock_file, "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self.held.append(True)
+            else:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                self.held.append(False)

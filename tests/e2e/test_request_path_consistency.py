@@ -18,7 +18,15 @@ import httpx
 import psycopg
 import pytest
 
-from tests.support import LiveServer, TestAccount, TestApp, World, exchange, start_live_server
+from tests.support import (
+    LiveServer,
+    TestAccount,
+    TestApp,
+    World,
+    exchange,
+    start_live_server,
+    start_two_nodes,
+)
 from zentail.settings import Settings
 
 pytestmark = [pytest.mark.server, pytest.mark.serial]
@@ -32,12 +40,8 @@ def two_nodes(
 ) -> Iterator[tuple[LiveServer, LiveServer]]:
     if settings.redis_url is None:
         pytest.skip("several processes share caches' generations through Redis")
-    logs = tmp_path_factory.mktemp("nodes")
-    with (
-        start_live_server(settings, logs / "a.log", workers=2) as node_a,
-        start_live_server(settings, logs / "b.log", workers=2) as node_b,
-    ):
-        yield node_a, node_b
+    with start_two_nodes(settings, tmp_path_factory.mktemp("nodes")) as nodes:
+        yield nodes
 
 
 def read(http: httpx.Client, token: str) -> int:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.api.factories import new_order
-from tests.support import LiveServer, World, start_live_server
+from tests.support import LiveServer, World, start_two_nodes
 from zentail.settings import Settings
 
 pytestmark = [pytest.mark.server, pytest.mark.serial]
@@ -34,12 +34,8 @@ def writer_and_reader(
     unlimited = settings.model_copy(
         update={"api_rate_per_second": 10_000, "api_rate_burst": 10_000}
     )
-    logs = tmp_path_factory.mktemp("cache-nodes")
-    with (
-        start_live_server(unlimited, logs / "writer.log", workers=2) as writer,
-        start_live_server(unlimited, logs / "reader.log", workers=2) as reader,
-    ):
-        yield writer, reader
+    with start_two_nodes(unlimited, tmp_path_factory.mktemp("cache-nodes")) as nodes:
+        yield nodes
 
 
 def cache_hits(node: LiveServer) -> float:

@@ -4,7 +4,6 @@ introspection and diagnostics endpoints, on both databases."""
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import sys
 import threading
@@ -21,10 +20,9 @@ from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from tests.security.helpers import token_request
-from tests.support import ACTOR, TestApp, World, free_port
+from tests.support import ACTOR, TestApp, World, WriteLockProbe, free_port
 from zentail.app import create_app
 from zentail.domain import apps, client_keys
 from zentail.oauth.client_assertion import ASSERTION_TYPE
@@ -386,22 +384,10 @@ def test_revocation_fetches_a_jwks_uri_before_taking_the_sqlite_write_lock(
 ) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("the write lock is SQLite's")
-    lock_file = make_url(database_url).database + ".write-lock"
-    held_during_fetch: list[bool] = []
-
-    def write_lock_held() -> None:
-        with open(lock_file, "a+b") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                held_during_fetch.append(True)
-            else:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-                held_during_fetch.append(False)
-
+    probe = WriteLockProbe(database_url)
     app = world.app()
     client_keys.URI_CACHE.clear()  # the fetch below must not be answered from the cache
-    with jwks_server(write_lock_held) as (uri, asked):
+    with jwks_server(probe) as (uri, asked):
         with platform.db.session(write=True) as session:
             row = apps.get_app(session, app.client_id)
             client_keys.set_keys(session, row, jwks_uri=uri, actor=ACTOR, production=False)
@@ -409,7 +395,7 @@ def test_revocation_fetches_a_jwks_uri_before_taking_the_sqlite_write_lock(
         revoked = client.post("/v1/revoke", data={**form, "client_assertion": sign(app.client_id)})
     assert revoked.status_code == 200, revoked.text
     assert asked == ["/jwks.json"]
-    assert held_during_fetch == [False]
+    assert probe.held == [False]
 
 
 def test_introspection_refuses_a_replayed_assertion(

@@ -8,17 +8,16 @@ the SQLite write lock is held at that moment.
 
 from __future__ import annotations
 
-import fcntl
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import make_url
 
-from tests.support import World
+from tests.support import World, WriteLockProbe
 from zentail.app import create_app
 from zentail.settings import Settings
 
@@ -27,7 +26,7 @@ from zentail.settings import Settings
 def redis_proxy(target: str, on_command: Callable[[], object]) -> Iterator[str]:
     """A loopback proxy to the Redis at ``target`` that calls ``on_command`` before it
     forwards each chunk a client sends; yields the proxy's ``redis://`` URL."""
-    url = make_url(target.replace("redis://", "redis+x://"))
+    url = urlsplit(target)
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     closing = threading.Event()
@@ -50,13 +49,13 @@ def redis_proxy(target: str, on_command: Callable[[], object]) -> Iterator[str]:
                 client, _ = listener.accept()
             except OSError:
                 return
-            upstream = socket.create_connection((url.host or "127.0.0.1", url.port or 6379))
+            upstream = socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379))
             threading.Thread(target=pump, args=(client, upstream, True), daemon=True).start()
             threading.Thread(target=pump, args=(upstream, client, False), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
     try:
-        yield f"redis://127.0.0.1:{port}/{url.database or 0}"
+        yield f"redis://127.0.0.1:{port}{url.path}"
     finally:
         closing.set()
         listener.close()
@@ -68,26 +67,14 @@ def test_the_throttles_redis_round_trip_is_made_before_the_sqlite_write_lock_is_
 ) -> None:
     if not database_url.startswith("sqlite") or settings.redis_url is None:
         pytest.skip("the write lock is SQLite's, and the throttle's round trip goes to Redis")
-    lock_file = f"{make_url(database_url).database}.write-lock"
-    held: list[bool] = []
-
-    def write_lock_held() -> None:
-        with open(lock_file, "a+b") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                held.append(True)
-            else:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-                held.append(False)
-
+    probe = WriteLockProbe(database_url)
     app = world.app()
     token = world.account_token(world.account())
-    with redis_proxy(settings.redis_url, write_lock_held) as proxied:
+    with redis_proxy(settings.redis_url, probe) as proxied:
         application = create_app(settings.model_copy(update={"redis_url": proxied}))
         with TestClient(application) as client:
             answer = client.post(path, data={"token": token}, headers={"Authorization": app.basic})
         application.state.platform.close()
     assert answer.status_code == 200, answer.text
-    assert held, "no command went through the proxy: the test proves nothing"
-    assert not any(held), "Redis was asked while the SQLite write lock was held"
+    assert probe.held, "no command went through the proxy: the test proves nothing"
+    assert not any(probe.held), "Redis was asked while the SQLite write lock was held"
