@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from zentail.storage.database import sqlite_write_lock
+from zentail.storage.errors import DatabaseUnavailable
 from zentail.storage.gateway import SqliteGateway, SqliteTransaction, Statement
 
 INSERT = Statement.text(
@@ -92,3 +93,19 @@ def test_a_unit_that_breaks_a_constraint_fails_alone(gateway: SqliteGateway) -> 
     assert isinstance(second, sqlite3.IntegrityError)
     assert not isinstance(third, BaseException)
     assert names(gateway.path) == ["same", "other"]
+
+
+def test_a_database_that_cannot_be_opened_fails_each_write_and_never_hangs(
+    tmp_path: Path,
+) -> None:
+    gateway = SqliteGateway(str(tmp_path / "no-such-directory" / "units.db"))
+
+    async def scenario() -> None:
+        for _ in range(2):  # the writer thread keeps answering after a failed group
+            with pytest.raises(DatabaseUnavailable):
+                await asyncio.wait_for(gateway.write(insert("lost")), timeout=5)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        gateway.close()

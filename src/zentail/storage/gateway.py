@@ -232,13 +232,19 @@ class SqliteGateway:
                 with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
                     loop.call_soon_threadsafe(_settle, pairs)
 
-    def _commit_group(self, works: list[SqliteWork]) -> list[tuple[bool, Any]]:
+    def _writer_connection(self) -> sqlite3.Connection:
         if self._write_connection is None:
-            self._write_connection = _connect_sqlite(self.path)
-            self._write_connection.execute("PRAGMA busy_timeout=30000")
-        connection = self._write_connection
-        tx = SqliteTransaction(connection, self.counter)
+            connection = _connect_sqlite(self.path)
+            connection.execute("PRAGMA busy_timeout=30000")
+            self._write_connection = connection
+        return self._write_connection
+
+    def _commit_group(self, works: list[SqliteWork]) -> list[tuple[bool, Any]]:
+        """Each unit's outcome; never raises, so the writer thread always goes on draining
+        and every caller gets an answer."""
         try:
+            connection = self._writer_connection()
+            tx = SqliteTransaction(connection, self.counter)
             with sqlite_write_lock(self.path):
                 self.counter.count += 1
                 connection.execute("BEGIN IMMEDIATE")
@@ -249,7 +255,7 @@ class SqliteGateway:
                 except BaseException:
                     connection.execute("ROLLBACK")
                     raise
-        except Exception as error:  # the group's transaction failed: so did each of its units
+        except BaseException as error:  # the group's transaction failed: so did each unit
             return [(False, error)] * len(works)
         return outcomes
 
