@@ -108,45 +108,56 @@ class MemoryBuckets:
         )
 
 
-# The same algorithm as gcra(), run atomically inside Redis with Redis's clock. KEYS: the n
-# buckets, then the epoch key, then the counters to read. ARGV: n, record flag, a fresh epoch
-# value (kept only if none is set), then rate and burst per bucket. Returns, per bucket,
-# allowed / retry_after / remaining, then the epoch, then each counter.
+# The same algorithm as gcra(), run atomically inside Redis with Redis's clock, for a batch
+# of takes in order (each sees the ones before it, as if sent one by one). KEYS: each key
+# once. ARGV: a fresh epoch value (kept only if none is set), the number of takes, the index in
+# KEYS of the epoch key (the keys from there on are read), then per take: its record flag, its
+# number of buckets and, per bucket, the bucket's index in KEYS, rate and burst. Returns, per
+# take and bucket, allowed / retry_after / remaining, then the value of each key read. A TAT is
+# kept to the microsecond (``tostring`` would keep 14 digits: a tenth of a millisecond, enough
+# to refuse the last unit of a burst taken at once), and compared to within that microsecond.
 _SCRIPT = """
-local n = tonumber(ARGV[1])
-local record = ARGV[2] == '1'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local out = {}
-local updates = {}
-local all_allowed = true
-for i = 1, n do
-  local interval = 1 / tonumber(ARGV[2 + 2 * i])
-  local burst = tonumber(ARGV[3 + 2 * i])
-  local tat = tonumber(redis.call('GET', KEYS[i]) or now)
-  if tat < now then tat = now end
-  local new_tat = tat + interval
-  local allow_at = new_tat - interval * burst
-  if now < allow_at then
-    all_allowed = false
-    table.insert(out, 0)
-    table.insert(out, tostring(allow_at - now))
-    table.insert(out, 0)
-  else
-    table.insert(out, 1)
-    table.insert(out, '0')
-    table.insert(out, math.floor((now - allow_at) / interval))
-    updates[i] = new_tat
-  end
-end
-if record and all_allowed then
+local pos = 4
+for _ = 1, tonumber(ARGV[2]) do
+  local record = ARGV[pos] == '1'
+  local n = tonumber(ARGV[pos + 1])
+  pos = pos + 2
+  local updates = {}
+  local all_allowed = true
   for i = 1, n do
-    local ms = math.ceil((updates[i] - now) * 1000) + 1
-    redis.call('SET', KEYS[i], tostring(updates[i]), 'PX', ms)
+    local key = KEYS[tonumber(ARGV[pos])]
+    local interval = 1 / tonumber(ARGV[pos + 1])
+    local burst = tonumber(ARGV[pos + 2])
+    pos = pos + 3
+    local tat = tonumber(redis.call('GET', key) or now)
+    if tat < now then tat = now end
+    local new_tat = tat + interval
+    local allow_at = new_tat - interval * burst
+    if now + 0.000001 < allow_at then
+      all_allowed = false
+      table.insert(out, 0)
+      table.insert(out, tostring(allow_at - now))
+      table.insert(out, 0)
+    else
+      table.insert(out, 1)
+      table.insert(out, '0')
+      table.insert(out, math.floor((now - allow_at) / interval))
+      updates[key] = new_tat
+    end
+  end
+  if record and all_allowed then
+    for key, new_tat in pairs(updates) do
+      local ms = math.ceil((new_tat - now) * 1000) + 1
+      redis.call('SET', key, string.format('%.6f', new_tat), 'PX', ms)
+    end
   end
 end
-redis.call('SET', KEYS[n + 1], ARGV[3], 'NX')
-for i = n + 1, #KEYS do
+local first = tonumber(ARGV[3])
+redis.call('SET', KEYS[first], ARGV[1], 'NX')
+for i = first, #KEYS do
   table.insert(out, redis.call('GET', KEYS[i]) or false)
 end
 return out
@@ -156,33 +167,67 @@ return out
 # The epoch a process proposes if Redis has none (a fresh data set): random per process.
 PROCESS_EPOCH = uuid.uuid4().hex
 SCRIPT_SHA = hashlib.sha1(_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis names scripts so
-
-
-def _script_arguments(
-    prefix: str, buckets: Sequence[Bucket], counters: Sequence[str], *, record: bool
-) -> tuple[list[str], list[str | float | int]]:
-    keys = [prefix + b.key for b in buckets] + [prefix + EPOCH_KEY] + [prefix + c for c in counters]
-    args: list[str | float | int] = [len(buckets), "1" if record else "0", PROCESS_EPOCH]
-    for bucket in buckets:
-        args += [bucket.rate, bucket.burst]
-    return keys, args
-
-
 EPOCH_KEY = "epoch"
+MAX_BATCH = 256
+"""Takes sent in one script call at most (Redis runs a script without serving others)."""
 
 
-def _outcome(buckets: Sequence[Bucket], reply: list[Any]) -> Outcome:
-    decisions = tuple(
-        Decision(
-            bool(reply[3 * i]),
-            float(reply[3 * i + 1]),
-            int(reply[3 * i + 2]),
-            bucket.burst,
-        )
-        for i, bucket in enumerate(buckets)
-    )
-    counters = tuple(v if isinstance(v, bytes) else None for v in reply[3 * len(buckets) :])
-    return Outcome(decisions, counters, shared=True)
+@dataclass(frozen=True)
+class Take:
+    """One call's part of a script call: take (or test) a unit from each bucket, all or
+    nothing, and read the counters."""
+
+    buckets: Sequence[Bucket]
+    counters: Sequence[str]
+    record: bool
+
+
+class ScriptCall:
+    """The script's keys and arguments for takes in order, and the :class:`Outcome` of each
+    from the reply. Buckets are taken per take (never merged: each is a request); each counter
+    is read once for all."""
+
+    def __init__(self, prefix: str, takes: Sequence[Take]) -> None:
+        self.takes = takes
+        buckets: dict[str, int] = {}
+        for take in takes:
+            for bucket in take.buckets:
+                buckets.setdefault(prefix + bucket.key, len(buckets) + 1)
+        counters = {prefix + EPOCH_KEY: len(buckets) + 1}
+        for take in takes:
+            for name in take.counters:
+                counters.setdefault(prefix + name, len(buckets) + len(counters) + 1)
+        self.keys = [*buckets, *counters]
+        self.args: list[str | float | int] = [PROCESS_EPOCH, len(takes), len(buckets) + 1]
+        for take in takes:
+            self.args += ["1" if take.record else "0", len(take.buckets)]
+            for bucket in take.buckets:
+                self.args += [buckets[prefix + bucket.key], bucket.rate, bucket.burst]
+        self._prefix = prefix
+        self._read = list(counters)
+        self._decisions = 3 * sum(len(take.buckets) for take in takes)
+
+    def outcomes(self, reply: list[Any]) -> list[Outcome]:
+        """Each take's outcome, in the order of the takes."""
+        read = reply[self._decisions :]
+        values = {
+            key: v if isinstance(v, bytes) else None
+            for key, v in zip(self._read, read, strict=True)
+        }
+        epoch = values[self._prefix + EPOCH_KEY]
+        results = []
+        position = 0
+        for take in self.takes:
+            decisions = []
+            for bucket in take.buckets:
+                allowed, retry_after, remaining = reply[position : position + 3]
+                decisions.append(
+                    Decision(bool(allowed), float(retry_after), int(remaining), bucket.burst)
+                )
+                position += 3
+            counters = (epoch, *(values[self._prefix + name] for name in take.counters))
+            results.append(Outcome(tuple(decisions), counters, shared=True))
+        return results
 
 
 class Limiter:
@@ -198,6 +243,7 @@ class Limiter:
         self._down_until = 0.0
         self._sync: redis.Redis[bytes] | None = None
         self._pipes: dict[asyncio.AbstractEventLoop, PipelinedRedis] = {}
+        self._batches: dict[asyncio.AbstractEventLoop, _Batch] = {}
         self._sync_script: object = None
         self._lock = threading.Lock()
         self._once: dict[str, float] = {}  # first_use without Redis: key → monotonic expiry
@@ -217,29 +263,24 @@ class Limiter:
             pipe = self._pipes[loop] = PipelinedRedis(self.redis_url, timeout=self._timeout)
         return pipe
 
-    async def _evalsha(self, keys: list[str], args: list[str | float | int]) -> Any:
-        pipe = self._pipe()
-        try:
-            return await pipe.call("EVALSHA", SCRIPT_SHA, len(keys), *keys, *args)
-        except RedisReplyError as error:
-            if not str(error).startswith("NOSCRIPT"):
-                raise
-            return await pipe.call("EVAL", _SCRIPT, len(keys), *keys, *args)
-
     async def atake(
         self, buckets: Sequence[Bucket], *, counters: Sequence[str] = (), record: bool = True
     ) -> Outcome:
         """Take (``record=True``) or test one unit from every bucket, all or nothing, and read
-        ``counters`` (epoch first) in the same round trip."""
+        ``counters`` (epoch first) in the same round trip. The takes of one loop iteration go
+        to Redis as one script call (:class:`_Batch`)."""
         if self.redis_url is not None and time.monotonic() >= self._down_until:
-            keys, args = _script_arguments(self.prefix, buckets, counters, record=record)
-            self.round_trips += 1
+            loop = asyncio.get_running_loop()
+            batch = self._batches.get(loop)
+            if batch is None or len(batch.takes) >= MAX_BATCH:
+                batch = self._batches[loop] = _Batch(self, loop)
+                loop.call_soon(batch.send)
+            future: asyncio.Future[Outcome] = loop.create_future()
+            batch.add(Take(buckets, counters, record), future)
             try:
-                reply = await self._evalsha(keys, args)
+                return await future
             except (RedisUnavailable, RedisReplyError) as error:
                 self._redis_failed(error)
-            else:
-                return _outcome(buckets, reply)
         return self._fallback(buckets, record=record)
 
     async def aincrement(self, counters: Sequence[str]) -> bool:
@@ -275,14 +316,14 @@ class Limiter:
         """:meth:`atake` for code running in a worker thread."""
         if self.redis_url is not None and time.monotonic() >= self._down_until:
             client = self._sync_client()
-            keys, args = _script_arguments(self.prefix, buckets, counters, record=record)
+            call = ScriptCall(self.prefix, [Take(buckets, counters, record)])
             self.round_trips += 1
             try:
-                reply = self._sync_script(keys=keys, args=args, client=client)  # type: ignore[operator]
+                reply = self._sync_script(keys=call.keys, args=call.args, client=client)  # type: ignore[operator]
             except (redis.RedisError, OSError) as error:
                 self._redis_failed(error)
             else:
-                return _outcome(buckets, reply)
+                return call.outcomes(reply)[0]
         return self._fallback(buckets, record=record)
 
     def increment(self, counters: Iterable[str]) -> bool:
@@ -370,6 +411,66 @@ class Limiter:
         if self._sync is not None:
             self._sync.close()
             self._sync = None
+
+
+class _Batch:
+    """The takes of one loop iteration: sent as one ``EVALSHA`` (``EVAL`` when Redis lacks
+    the script) by :meth:`send`, run by Redis in order, each take's outcome handed to its
+    waiter as soon as the reply is parsed. Measured: Redis spends about 11.6 µs of CPU on one
+    take per call and 5.6 µs per take in calls of eight."""
+
+    def __init__(self, limiter: Limiter, loop: asyncio.AbstractEventLoop) -> None:
+        self.limiter = limiter
+        self.loop = loop
+        self.takes: list[Take] = []
+        self.waiters: list[asyncio.Future[Outcome]] = []
+        self.call: ScriptCall | None = None
+        self._sent_script = False
+
+    def add(self, take: Take, waiter: asyncio.Future[Outcome]) -> None:
+        self.takes.append(take)
+        self.waiters.append(waiter)
+
+    def send(self) -> None:
+        limiter = self.limiter
+        if limiter._batches.get(self.loop) is self:
+            del limiter._batches[self.loop]
+        self.call = call = ScriptCall(limiter.prefix, self.takes)
+        limiter.round_trips += 1
+        limiter._pipe().submit(self, "EVALSHA", SCRIPT_SHA, len(call.keys), *call.keys, *call.args)
+
+    # -- the Receiver protocol of redis_pipe --
+
+    def done(self) -> bool:
+        return all(waiter.done() for waiter in self.waiters)
+
+    def set_result(self, result: Any) -> None:
+        assert self.call is not None
+        try:
+            outcomes = self.call.outcomes(result)
+        except (TypeError, ValueError, IndexError, KeyError) as error:
+            self.set_exception(RedisReplyError(f"unexpected reply: {error!r}"))
+            return
+        for waiter, outcome in zip(self.waiters, outcomes, strict=True):
+            if not waiter.done():
+                waiter.set_result(outcome)
+
+    def set_exception(self, exception: BaseException) -> None:
+        call = self.call
+        if (
+            isinstance(exception, RedisReplyError)
+            and str(exception).startswith("NOSCRIPT")
+            and call is not None
+            and not self._sent_script
+        ):
+            self._sent_script = True
+            self.limiter._pipe().submit(
+                self, "EVAL", _SCRIPT, len(call.keys), *call.keys, *call.args
+            )
+            return
+        for waiter in self.waiters:
+            if not waiter.done():
+                waiter.set_exception(exception)
 
 
 def retry_after_header(decision: Decision) -> str:

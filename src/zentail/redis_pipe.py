@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import hiredis
@@ -26,6 +26,17 @@ class RedisReplyError(Exception):
     """Redis answered with an error (e.g. ``NOSCRIPT``)."""
 
 
+class Receiver(Protocol):
+    """Where a reply goes: an :class:`asyncio.Future`, or anything that answers the same three
+    calls (e.g. one that hands a batched reply to several waiters at once)."""
+
+    def done(self) -> bool: ...
+
+    def set_result(self, result: Any) -> None: ...
+
+    def set_exception(self, exception: BaseException) -> None: ...
+
+
 class _Connection(asyncio.Protocol):
     """Commands written in one loop iteration go out in one write; replies resolve the
     waiting futures in order. A watchdog fails every pending command, and closes the
@@ -33,7 +44,7 @@ class _Connection(asyncio.Protocol):
 
     def __init__(self, timeout: float) -> None:
         self.reader = hiredis.Reader()
-        self.pending: collections.deque[tuple[float, asyncio.Future[Any]]] = collections.deque()
+        self.pending: collections.deque[tuple[float, Receiver]] = collections.deque()
         self.transport: Any = None  # asyncio's or uvloop's transport
         self.closed = False
         self.timeout = timeout
@@ -76,7 +87,7 @@ class _Connection(asyncio.Protocol):
             return
         self._watchdog = self.loop.call_later(self.timeout / 2, self._watch)
 
-    def send(self, command: bytes, future: asyncio.Future[Any]) -> None:
+    def send(self, command: bytes, future: Receiver) -> None:
         if self.transport is None or self.closed or self.transport.is_closing():
             raise RedisUnavailable("connection closed")
         self.pending.append((self.loop.time(), future))
@@ -103,6 +114,7 @@ class PipelinedRedis:
         self._timeout = timeout
         self._connection: _Connection | None = None
         self._connecting: asyncio.Lock | None = None
+        self._connecting_tasks: set[asyncio.Task[None]] = set()
 
     async def _connect(self) -> _Connection:
         connection = self._connection
@@ -136,6 +148,31 @@ class PipelinedRedis:
         future: asyncio.Future[Any] = connection.loop.create_future()
         connection.send(hiredis.pack_command(args), future)
         return await future
+
+    def submit(self, receiver: Receiver, *args: Any) -> None:
+        """Send one command now, without awaiting: its reply (or :class:`RedisUnavailable`)
+        goes to ``receiver``. Connects first, in a task, when there is no live connection."""
+        connection = self._connection
+        if connection is None or connection.closed:
+            task = asyncio.ensure_future(self._connect_and_submit(receiver, args))
+            self._connecting_tasks.add(task)
+            task.add_done_callback(self._connecting_tasks.discard)
+            return
+        try:
+            connection.send(hiredis.pack_command(args), receiver)
+        except RedisUnavailable as error:
+            receiver.set_exception(error)
+
+    async def _connect_and_submit(self, receiver: Receiver, args: tuple[Any, ...]) -> None:
+        try:
+            connection = await self._connect()
+        except (RedisUnavailable, RedisReplyError) as error:
+            receiver.set_exception(error)
+            return
+        try:
+            connection.send(hiredis.pack_command(args), receiver)
+        except RedisUnavailable as error:
+            receiver.set_exception(error)
 
     def close(self) -> None:
         connection, self._connection = self._connection, None
