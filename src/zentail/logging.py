@@ -17,11 +17,13 @@ access log is switched off so that each request is logged exactly once.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
 import re
-from typing import Any, Literal
+import time
+from typing import Any, Literal, TextIO
 from urllib.parse import parse_qsl, urlencode
 
 OAUTH_PATHS = frozenset({"/v1/token", "/v1/revoke", "/v1/introspect"})
@@ -124,6 +126,76 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+class PlainFormatter(logging.Formatter):
+    """:class:`logging.Formatter` whose ``asctime`` (local time, logging's default layout) is
+    formatted once per second instead of once per line."""
+
+    _second: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        second, text = self._second
+        if int(record.created) != second:
+            text = time.strftime(self.default_time_format, self.converter(record.created))
+            self._second = (int(record.created), text)  # one assignment: safe across threads
+        return f"{text},{int(record.msecs):03d}"  # logging's default_msec_format
+
+
+class LoopBatchedStreamHandler(logging.StreamHandler[TextIO]):
+    """A :class:`logging.StreamHandler` whose lines emitted on a running event loop are
+    written together at the end of the loop iteration: one write and one flush for all the
+    access lines of an iteration, instead of one of each per line.
+
+    A line is never held past its loop iteration. Lines from outside a loop (worker threads,
+    the CLI), lines at ``WARNING`` or above, and :meth:`flush` (which ``logging.shutdown``
+    calls at exit) write what is pending first, so lines keep their order.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(stream)
+        self._pending: list[str] = []
+        self._scheduled_on: asyncio.AbstractEventLoop | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + self.terminator
+            try:
+                loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+            if loop is None or record.levelno >= logging.WARNING:
+                self._write(line)
+            elif self._scheduled_on is loop or self._scheduled_on is None:
+                if self._scheduled_on is None:
+                    self._scheduled_on = loop
+                    loop.call_soon(self.flush)
+                self._pending.append(line)
+            else:  # pending lines wait on another loop: keep the order, write now
+                self._write(line)
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+    def _write(self, line: str = "") -> None:
+        """Write the pending lines and ``line``, then flush the stream (the lock held)."""
+        pending, self._pending, self._scheduled_on = self._pending, [], None
+        self.stream.write("".join(pending) + line)
+        self.stream.flush()
+
+    def flush(self) -> None:
+        self.acquire()
+        try:
+            if self._pending:
+                self._write()
+            elif self.stream and hasattr(self.stream, "flush"):
+                self.stream.flush()
+            self._scheduled_on = None
+        finally:
+            self.release()
+
+
 def logging_config(level: str = "INFO", log_format: LogFormat = "plain") -> dict[str, Any]:
     """A :func:`logging.config.dictConfig` mapping for the app and uvicorn alike.
 
@@ -134,12 +206,12 @@ def logging_config(level: str = "INFO", log_format: LogFormat = "plain") -> dict
         "disable_existing_loggers": False,
         "filters": {"redact": {"()": f"{__name__}.CredentialRedactingFilter"}},
         "formatters": {
-            "plain": {"format": FORMAT},
+            "plain": {"()": f"{__name__}.PlainFormatter", "fmt": FORMAT},
             "json": {"()": f"{__name__}.JsonFormatter"},
         },
         "handlers": {
             "stderr": {
-                "class": "logging.StreamHandler",
+                "class": f"{__name__}.LoopBatchedStreamHandler",
                 "formatter": log_format,
                 "filters": ["redact"],
                 "stream": "ext://sys.stderr",
