@@ -30,6 +30,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -96,6 +97,7 @@ def wrk(
     script_args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
     warm: bool = True,
+    duration: int | None = None,
 ) -> dict[str, str]:
     """Load ``url`` for ``args.warmup`` seconds unmeasured (caches and pages warm, as in a
     server that has been up; not for exchanges, whose codes each work once), then for
@@ -106,9 +108,40 @@ def wrk(
         subprocess.run(
             [*base, f"-d{args.warmup}s", *target], capture_output=True, env=env, check=True
         )
-    command = [*base, f"-d{args.duration}s", *target]
+    command = [*base, f"-d{duration or args.duration}s", *target]
     output = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
     return parse_wrk(output)
+
+
+def in_rounds(
+    url: str,
+    references: dict[str, tuple[str, tuple[str, ...]]],
+    args: argparse.Namespace,
+    *options: str,
+) -> dict[str, object]:
+    """Measure ``url`` ``args.rounds`` times, each right after each reference (name → url,
+    options), so that every ratio compares runs seconds apart: on this machine a reference
+    moves more between runs than a ratio does. Returns the round with the median
+    requests/s, with each reference's ratio as the median over the rounds (``x <name>``) and
+    every round's ratio (``x <name> rounds``)."""
+    rounds = []
+    for number in range(args.rounds):
+        run = {"warm": number == 0, "duration": args.round_duration}
+        measured = {
+            name: wrk(ref, args, *ref_options, **run)
+            for name, (ref, ref_options) in references.items()
+        }
+        result: dict[str, object] = dict(wrk(url, args, *options, **run))
+        for name, reference in measured.items():
+            result[f"x {name}"] = float(str(result["rps"])) / (float(reference["rps"]) or 1.0)
+        rounds.append(result)
+    middle = sorted(rounds, key=lambda r: float(str(r["rps"])))[len(rounds) // 2]
+    summary = dict(middle)
+    for name in references:
+        ratios = [float(str(r[f"x {name}"])) for r in rounds]
+        summary[f"x {name}"] = statistics.median(ratios)
+        summary[f"x {name} rounds"] = ratios
+    return summary
 
 
 def seed_bench(
@@ -269,6 +302,15 @@ def main() -> None:
     parser.add_argument("--installations", type=int, default=1_000)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="Rounds per read, each right after the references (the median is reported).",
+    )
+    parser.add_argument(
+        "--round-duration", type=int, default=5, help="Seconds of each round's runs."
+    )
+    parser.add_argument(
         "--warmup", type=int, default=2, help="Seconds of unmeasured load before each run."
     )
     parser.add_argument("--connections", type=int, default=32)
@@ -357,25 +399,29 @@ def main() -> None:
             "GET /v1/salesOrder/{orderNumber}": f"{base}/v1/salesOrder/{order_number}",
             "GET /v1/salesOrder?pageLength=25": f"{base}/v1/salesOrder?pageLength=25",
         }
-        rows = {
-            "bare Starlette endpoint (reference)": wrk(
-                f"http://127.0.0.1:{args.port + 1}/v1/bare", args
+        bare_url = f"http://127.0.0.1:{args.port + 1}/v1/bare"
+        references = {"bare": (bare_url, ()), "lookup": (lookup_url, tuple(auth))}
+        rows: dict[str, dict[str, object]] = {
+            "bare Starlette endpoint (reference)": dict(wrk(bare_url, args)),
+            f"{lookup_path}: HMAC + one indexed SELECT (reference)": dict(
+                wrk(lookup_url, args, *auth)
             ),
-            f"{lookup_path}: HMAC + one indexed SELECT (reference)": wrk(lookup_url, args, *auth),
-            **{name: wrk(url, args, *auth) for name, url in read_urls.items()},
-            "POST /v1/token": wrk(
-                base,
-                args,
-                "-s",
-                str(HERE / "exchange.lua"),
-                script_args=("2",),
-                warm=False,
-                env={
-                    **os.environ,
-                    "CODES_FILE": str(codes_file),
-                    "BASIC": basic,
-                    "REDIRECT_URI": "https%3A%2F%2Fpartner.example%2Foauth_callback",
-                },
+            **{name: in_rounds(url, references, args, *auth) for name, url in read_urls.items()},
+            "POST /v1/token": dict(
+                wrk(
+                    base,
+                    args,
+                    "-s",
+                    str(HERE / "exchange.lua"),
+                    script_args=("2",),
+                    warm=False,
+                    env={
+                        **os.environ,
+                        "CODES_FILE": str(codes_file),
+                        "BASIC": basic,
+                        "REDIRECT_URI": "https%3A%2F%2Fpartner.example%2Foauth_callback",
+                    },
+                )
             ),
         }
         rss = worker_rss_mb(servers[2])
@@ -387,7 +433,7 @@ def main() -> None:
             servers[2] = start(zentail, {**env, UNCACHED: "0"}, workdir)
             wait_ready(f"{base}/healthz")
             for name, url in read_urls.items():
-                rows[f"{name} {UNCACHED_LABEL}"] = wrk(url, args, *auth)
+                rows[f"{name} {UNCACHED_LABEL}"] = in_rounds(url, references, args, *auth)
     finally:
         for server in servers:
             server.terminate()
@@ -398,28 +444,35 @@ def main() -> None:
         uncached = asyncio.run(count_per_request(off, token, order_number, basic, []))
         counts.update({f"{name} {UNCACHED_LABEL}": value for name, value in uncached.items()})
     redis_server.terminate()
-    bare = float(rows["bare Starlette endpoint (reference)"]["rps"]) or 1.0
-    lookup = float(next(r for name, r in rows.items() if "lookup" in name)["rps"]) or 1.0
+    bare = float(str(rows["bare Starlette endpoint (reference)"]["rps"])) or 1.0
+    lookup = float(str(next(r for name, r in rows.items() if "lookup" in name)["rps"])) or 1.0
     backend = "sqlite" if is_sqlite else "postgresql"
     lines = [
         f"## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC: {backend}, "
         f"{args.tokens:,} active tokens, codes over {args.installations:,} installations",
         "",
-        f"`wrk -t2 -c{args.connections} -d{args.duration}s`, 2 uvicorn workers per server, "
-        "on the same machine as wrk; zentail with `ZENTAIL_ENV=production`, Redis and the "
-        f"access log as shipped. Largest zentail worker after the load: {rss:.0f} MB RSS.",
+        f"`wrk -t2 -c{args.connections}`, 2 uvicorn workers per server, on the same machine "
+        "as wrk; zentail with `ZENTAIL_ENV=production`, Redis and the access log as shipped. "
+        f"References and exchanges: one {args.duration}-second run. Reads: {args.rounds} "
+        f"rounds of {args.round_duration} s, each right after a run of each reference; the "
+        "row is the median round, its ratios the medians of the rounds' ratios (all listed). "
+        f"Largest zentail worker after the load: {rss:.0f} MB RSS.",
         "",
         "| endpoint | requests/s | × bare | × lookup | p50 | p90 | p99 | non-2xx "
-        "| SQL/req | Redis round trips/req |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| SQL/req | Redis round trips/req | × bare, each round |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, result in rows.items():
-        rps = float(result["rps"])
+        rps = float(str(result["rps"]))
         sql, red = counts.get(name, (float("nan"), float("nan")))
         counted = f"{sql:.2f} | {red:.2f}" if name in counts else "— | —"
+        x_bare = float(str(result.get("x bare", rps / bare)))
+        x_lookup = float(str(result.get("x lookup", rps / lookup)))
+        each = result.get("x bare rounds")
+        listed = " / ".join(f"{r:.2f}" for r in each) if isinstance(each, list) else "—"
         lines.append(
-            f"| {name} | {rps:,.0f} | {rps / bare:.2f} | {rps / lookup:.2f} | {result['p50']} | "
-            f"{result['p90']} | {result['p99']} | {result['errors']} | {counted} |"
+            f"| {name} | {rps:,.0f} | {x_bare:.2f} | {x_lookup:.2f} | {result['p50']} | "
+            f"{result['p90']} | {result['p99']} | {result['errors']} | {counted} | {listed} |"
         )
     report = "\n".join(lines) + "\n"
     print(report)
