@@ -1,6 +1,6 @@
 """The SQLite gateway's group commit (``SqliteGateway.write``): units queued together commit
-in one transaction, in order, each in its own savepoint, so one that fails rolls back alone;
-every unit's answer comes only once its transaction has committed."""
+in one transaction, in order; when one fails, the group runs again unit by unit, so it fails
+alone; every unit's answer comes only once its transaction has committed."""
 
 from __future__ import annotations
 
@@ -70,9 +70,24 @@ def test_units_queued_meanwhile_commit_together_in_order_and_a_failing_one_alone
     # Each unit saw the units queued before it (its count), as if committed one by one.
     assert [count for _, count in succeeded] == list(range(1, 50))
     assert names(gateway.path) == [f"unit-{n}" for n in range(50) if n != 7]
-    # Two transactions: the first unit alone (BEGIN, 2 statements, COMMIT), then the 49 others
-    # together, each in a savepoint (SAVEPOINT, 2 statements or a rollback to it, RELEASE).
-    assert gateway.counter.count - before == (2 + 2) + (2 + 49 * 4)
+    # The first unit alone (BEGIN, 2 statements, COMMIT); the 49 others together until unit 7
+    # raised after its insert (BEGIN, 6 × 2 + 1 statements, rolled back); then each alone.
+    assert gateway.counter.count - before == (2 + 2) + (1 + 6 * 2 + 1) + (48 * 4 + 2)
+
+
+def test_units_queued_meanwhile_share_one_begin_and_one_commit(gateway: SqliteGateway) -> None:
+    async def scenario() -> list[Any]:
+        with sqlite_write_lock(gateway.path):
+            first = asyncio.ensure_future(gateway.write(insert("unit-0")))
+            await asyncio.sleep(0.05)
+            queued = asyncio.gather(*(gateway.write(insert(f"unit-{n}")) for n in range(1, 50)))
+            await asyncio.sleep(0.05)
+        return [await first, *await queued]
+
+    before = gateway.counter.count
+    outcomes = asyncio.run(scenario())
+    assert [count for _, count in outcomes] == list(range(1, 51))
+    assert gateway.counter.count - before == (2 + 2) + (2 + 49 * 2)
 
 
 def test_a_unit_alone_that_fails_rolls_back_its_transaction(gateway: SqliteGateway) -> None:

@@ -90,7 +90,9 @@ def timestamp(value: Any) -> dt.datetime | None:
 
 
 class SqliteWork(Protocol):
-    """A write unit run on the SQLite writer thread, inside ``BEGIN IMMEDIATE``."""
+    """A write unit run on the SQLite writer thread, inside ``BEGIN IMMEDIATE``. It may be
+    run again after a rollback (see :meth:`SqliteGateway._commit_group`), so it must have
+    no effect outside its transaction."""
 
     def __call__(self, tx: SqliteTransaction) -> Any: ...
 
@@ -108,7 +110,8 @@ class SqliteTransaction:
         return self._connection.execute(statement.sqlite, values).fetchall()
 
     def execute_raw(self, sql: str) -> None:
-        """A statement of the transaction's own (a savepoint), counted like the others."""
+        """A statement of the transaction's own (``BEGIN``, ``COMMIT``), counted like the
+        others."""
         self._counter.count += 1
         self._connection.execute(sql)
 
@@ -134,19 +137,41 @@ def _connect_sqlite(path: str) -> sqlite3.Connection:
 MAX_GROUP = 64  # units committed together at most
 
 
-def _run_unit(tx: SqliteTransaction, work: SqliteWork, *, alone: bool) -> tuple[bool, Any]:
-    """Run one unit of a group in a savepoint of its own (none when it is alone: its
-    exception then rolls the whole transaction back)."""
-    if alone:
-        return True, work(tx)
-    tx.execute_raw("SAVEPOINT unit")
+def _run_together(
+    connection: sqlite3.Connection, tx: SqliteTransaction, works: list[SqliteWork]
+) -> list[tuple[bool, Any]] | None:
+    """Every unit in one transaction, in order; ``None`` (all rolled back) if one raised."""
+    tx.execute_raw("BEGIN IMMEDIATE")
     try:
+        outcomes = [(True, work(tx)) for work in works]
+        tx.execute_raw("COMMIT")
+    except Exception:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        return None
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+def _run_alone(
+    connection: sqlite3.Connection, tx: SqliteTransaction, work: SqliteWork
+) -> tuple[bool, Any]:
+    """One unit in a transaction of its own: its result, or its exception (rolled back)."""
+    try:
+        tx.execute_raw("BEGIN IMMEDIATE")
         result = work(tx)
+        tx.execute_raw("COMMIT")
     except Exception as error:
-        tx.execute_raw("ROLLBACK TO unit")
-        tx.execute_raw("RELEASE unit")
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         return False, error
-    tx.execute_raw("RELEASE unit")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
     return True, result
 
 
@@ -199,10 +224,10 @@ class SqliteGateway:
         exception) once that transaction has committed.
 
         Units queued while the writer is busy commit together (a group commit): one file
-        lock, one ``BEGIN IMMEDIATE`` and one ``COMMIT`` for the group, each unit inside its
-        own savepoint, so a unit that raises rolls back alone and the others still commit.
-        Units run in the order they were queued, each seeing the ones before it, as if they
-        had committed one after another.
+        lock, one ``BEGIN IMMEDIATE`` and one ``COMMIT`` for the group. A unit that raises
+        fails alone: the group is then run again unit by unit. Units run in the order they
+        were queued, each seeing the ones before it, as if they had committed one after
+        another.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
@@ -241,23 +266,21 @@ class SqliteGateway:
 
     def _commit_group(self, works: list[SqliteWork]) -> list[tuple[bool, Any]]:
         """Each unit's outcome; never raises, so the writer thread always goes on draining
-        and every caller gets an answer."""
+        and every caller gets an answer.
+
+        The group runs as one transaction. If a unit raises, that transaction is rolled back
+        and each unit then runs alone, in order, in a transaction of its own: so a unit that
+        fails fails alone, and each sees the units before it that succeeded."""
         try:
             connection = self._writer_connection()
             tx = SqliteTransaction(connection, self.counter)
             with sqlite_write_lock(self.path):
-                self.counter.count += 1
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    outcomes = [_run_unit(tx, work, alone=len(works) == 1) for work in works]
-                    self.counter.count += 1
-                    connection.execute("COMMIT")
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-        except BaseException as error:  # the group's transaction failed: so did each unit
+                together = _run_together(connection, tx, works) if len(works) > 1 else None
+                if together is not None:
+                    return together
+                return [_run_alone(connection, tx, work) for work in works]
+        except BaseException as error:  # no transaction could run: each unit failed
             return [(False, error)] * len(works)
-        return outcomes
 
     async def aclose(self) -> None:
         return None
