@@ -15,6 +15,9 @@ an installed app, orders and N active tokens, then runs wrk (2 threads) against:
   (``ZENTAIL_RESPONSE_CACHE_BYTES=0``): what a poll costs when the data changed since the last
   (``--no-uncached`` skips them).
 
+Each read runs in ``--rounds`` rounds, each right after a run of each reference, and is
+reported as the median round with the medians of the rounds' ratios.
+
 Prints a Markdown table (requests/s, latency percentiles, ratio to the bare endpoint) and writes
 it to bench/results/. Needs ``wrk`` (Debian package ``wrk``). Rate limits are raised so that the
 limiter is exercised (in a Redis server of the bench's own) but never refuses. Also records the
