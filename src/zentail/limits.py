@@ -432,12 +432,18 @@ class _Batch:
         self.waiters.append(waiter)
 
     def send(self) -> None:
+        """Called by the loop at the end of the iteration; never raises, so no waiter is
+        left waiting (a failure to send is Redis unavailable for each of them)."""
         limiter = self.limiter
         if limiter._batches.get(self.loop) is self:
             del limiter._batches[self.loop]
-        self.call = call = ScriptCall(limiter.prefix, self.takes)
-        limiter.round_trips += 1
-        limiter._pipe().submit(self, "EVALSHA", SCRIPT_SHA, len(call.keys), *call.keys, *call.args)
+        try:
+            self.call = call = ScriptCall(limiter.prefix, self.takes)
+            limiter.round_trips += 1
+            keys, args = call.keys, call.args
+            limiter._pipe().submit(self, "EVALSHA", SCRIPT_SHA, len(keys), *keys, *args)
+        except Exception as error:
+            self.set_exception(RedisUnavailable(f"could not send: {error!r}"))
 
     # -- the Receiver protocol of redis_pipe --
 

@@ -86,7 +86,8 @@ def test_takes_sent_to_a_redis_that_does_not_answer_fall_back_each_to_the_proces
 def test_a_redis_without_the_script_loaded_gets_it_once_and_answers_every_take(
     limiter: Limiter, redis_url: str
 ) -> None:
-    redis.Redis.from_url(redis_url).script_flush()
+    with redis.Redis.from_url(redis_url) as client:
+        client.script_flush()
     bucket = Bucket("api:flushed", rate=0.001, burst=3)
 
     async def scenario() -> list[bool]:

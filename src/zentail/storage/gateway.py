@@ -137,6 +137,11 @@ def _connect_sqlite(path: str) -> sqlite3.Connection:
 MAX_GROUP = 64  # units committed together at most
 
 
+def _rollback(connection: sqlite3.Connection) -> None:
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
+
+
 def _run_together(
     connection: sqlite3.Connection, tx: SqliteTransaction, works: list[SqliteWork]
 ) -> list[tuple[bool, Any]] | None:
@@ -145,13 +150,10 @@ def _run_together(
     try:
         outcomes = [(True, work(tx)) for work in works]
         tx.execute_raw("COMMIT")
-    except Exception:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        return None
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
+    except BaseException as error:
+        _rollback(connection)
+        if isinstance(error, Exception):
+            return None
         raise
     return outcomes
 
@@ -164,13 +166,10 @@ def _run_alone(
         tx.execute_raw("BEGIN IMMEDIATE")
         result = work(tx)
         tx.execute_raw("COMMIT")
-    except Exception as error:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        return False, error
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
+    except BaseException as error:
+        _rollback(connection)
+        if isinstance(error, Exception):
+            return False, error
         raise
     return True, result
 
