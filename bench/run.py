@@ -319,6 +319,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--port", type=int, default=8710)
     parser.add_argument(
+        "--reads",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Measure the reads (--no-reads: the references and exchanges only).",
+    )
+    parser.add_argument(
         "--uncached",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -409,7 +415,11 @@ def main() -> None:
             f"{lookup_path}: HMAC + one indexed SELECT (reference)": dict(
                 wrk(lookup_url, args, *auth)
             ),
-            **{name: in_rounds(url, references, args, *auth) for name, url in read_urls.items()},
+            **{
+                name: in_rounds(url, references, args, *auth)
+                for name, url in read_urls.items()
+                if args.reads
+            },
             "POST /v1/token": dict(
                 wrk(
                     base,
@@ -428,7 +438,7 @@ def main() -> None:
             ),
         }
         rss = worker_rss_mb(servers[2])
-        if args.uncached:
+        if args.uncached and args.reads:
             # The same reads when no body can be reused (data changing between polls): a
             # server with the cache of bodies off.
             servers[2].terminate()
@@ -442,7 +452,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=10)
     counts = asyncio.run(count_per_request(settings, token, order_number, basic, counting_codes))
-    if args.uncached:
+    if args.uncached and args.reads:
         off = settings.model_copy(update={"response_cache_bytes": 0})
         uncached = asyncio.run(count_per_request(off, token, order_number, basic, []))
         counts.update({f"{name} {UNCACHED_LABEL}": value for name, value in uncached.items()})

@@ -4,8 +4,9 @@
 - Clients are read with one prebuilt statement and cached per process, stamped with the
   generations the throttle's Redis round trip read (see :mod:`zentail.generations`): a secret
   rotation, suspension or edit is seen by the very next request on every node.
-- Redemption is one transaction of prebuilt statements, written once as a sans-I/O script
-  (:func:`redeem_script`) that the SQLite writer thread and the asyncpg connection each drive.
+- Redemption is one transaction (:mod:`zentail.domain.redemption`): on PostgreSQL a script
+  an asyncpg connection drives, on SQLite a unit of the writer thread that runs beside the
+  redemptions queued with it (:mod:`zentail.domain.sqlite_redemption`).
 - The rare paths (audit of failures, replay revocation) reuse the ORM store in a worker thread.
 """
 
@@ -14,23 +15,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import logging
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import Any
 
 from joserfc.jwk import KeySet
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from zentail import generations
-from zentail.domain import client_keys, refresh_tokens
+from zentail.domain import client_keys, redemption, refresh_tokens, sqlite_redemption
 from zentail.domain.actors import Actor
 from zentail.domain.authorization import SqlAuthorizationStore
 from zentail.limits import Bucket, Outcome
-from zentail.oauth import pkce, stores
 from zentail.oauth.stores import (
     Client,
     CodeGrant,
@@ -43,15 +42,10 @@ from zentail.oauth.stores import (
 )
 from zentail.platform import Platform
 from zentail.principal_cache import CachedClient
-from zentail.storage.gateway import Row, SqliteTransaction, Statement, timestamp
+from zentail.storage.gateway import Statement
 from zentail.storage.models import (
-    AccessToken,
     App,
     AppSecret,
-    AuditEvent,
-    AuthorizationCode,
-    Installation,
-    RefreshToken,
 )
 
 log = logging.getLogger("zentail.oauth")
@@ -75,269 +69,6 @@ CLIENT_BY_ID = Statement.build(
     .outerjoin(AppSecret, AppSecret.app_id == App.id)
     .where(App.client_id == bindparam("client_id"))
 )
-CONSUME = Statement.build(
-    update(AuthorizationCode)
-    .where(
-        AuthorizationCode.digest == bindparam("code_digest"),
-        AuthorizationCode.app_id == bindparam("app_id"),
-        AuthorizationCode.consumed_at.is_(None),
-    )
-    .values(consumed_at=bindparam("now"))
-    .returning(
-        AuthorizationCode.id,
-        AuthorizationCode.account_id,
-        AuthorizationCode.installation_id,
-        AuthorizationCode.redirect_uri,
-        AuthorizationCode.scopes,
-        AuthorizationCode.expires_at,
-        select(Installation.uninstalled_at)
-        .where(Installation.id == AuthorizationCode.installation_id)
-        .scalar_subquery(),
-        AuthorizationCode.code_challenge,
-        AuthorizationCode.created_at,
-    )
-)
-CONSUMED_CODE = Statement.build(
-    select(
-        AuthorizationCode.id,
-        AuthorizationCode.account_id,
-        AuthorizationCode.installation_id,
-        AuthorizationCode.redirect_uri,
-        AuthorizationCode.scopes,
-        AuthorizationCode.expires_at,
-        Installation.uninstalled_at,
-        AuthorizationCode.code_challenge,
-        AuthorizationCode.created_at,
-        AuthorizationCode.consumed_at,
-    )
-    .join(Installation, Installation.id == AuthorizationCode.installation_id)
-    .where(
-        AuthorizationCode.digest == bindparam("code_digest"),
-        AuthorizationCode.app_id == bindparam("app_id"),
-    )
-)
-REVOKE_LIVE = Statement.build(
-    update(AccessToken)
-    .where(
-        AccessToken.installation_id == bindparam("installation_id"),
-        AccessToken.revoked_at.is_(None),
-    )
-    .values(revoked_at=bindparam("now"))
-    .returning(AccessToken.id, AccessToken.digest)
-)
-INSERT_TOKEN = Statement.build(
-    insert(AccessToken)
-    .values(
-        digest=bindparam("token_digest"),
-        kind="install",
-        account_id=bindparam("account_id"),
-        app_id=bindparam("app_id"),
-        installation_id=bindparam("installation_id"),
-        code_id=bindparam("code_id"),
-        scopes=bindparam("scopes"),
-        created_at=bindparam("now"),
-        expires_at=bindparam("expires_at"),
-    )
-    .returning(AccessToken.id)
-)
-# One live grant per installation: a new exchange ends the refresh tokens of the last one.
-REVOKE_LIVE_REFRESH = Statement.build(
-    update(RefreshToken)
-    .where(
-        RefreshToken.installation_id == bindparam("installation_id"),
-        RefreshToken.revoked_at.is_(None),
-    )
-    .values(revoked_at=bindparam("now"))
-)
-INSERT_REFRESH = Statement.build(
-    insert(RefreshToken)
-    .values(
-        digest=bindparam("refresh_digest"),
-        account_id=bindparam("account_id"),
-        app_id=bindparam("app_id"),
-        installation_id=bindparam("installation_id"),
-        family=bindparam("family"),
-        access_token_id=bindparam("token_id"),
-        scopes=bindparam("scopes"),
-        created_at=bindparam("now"),
-        expires_at=bindparam("refresh_expires_at"),
-    )
-    .returning(RefreshToken.id)
-)
-INSERT_AUDIT = Statement.build(
-    insert(AuditEvent).values(
-        at=bindparam("now"),
-        event="token.issued",
-        actor=bindparam("actor"),
-        account_id=bindparam("account_id"),
-        app_id=bindparam("app_id"),
-        source_ip=bindparam("source_ip"),
-        detail=bindparam("detail"),
-    )
-)
-
-# PostgreSQL: the writes of an issuance in one statement. Reading ``revoked`` (count)
-# before inserting makes the revocation complete first, so the partial unique index (one live
-# token per installation) sees the old token as deleted by this transaction. The refresh
-# token ($10-$13) is inserted only for an app that opted in to expiring tokens.
-ISSUE_POSTGRESQL = Statement.text(
-    "",
-    """WITH revoked AS (
-  UPDATE access_tokens SET revoked_at = $1
-  WHERE installation_id = $2 AND revoked_at IS NULL
-  RETURNING id, digest
-), revoked_refresh AS (
-  UPDATE refresh_tokens SET revoked_at = $1
-  WHERE installation_id = $2 AND revoked_at IS NULL
-  RETURNING id
-), token AS (
-  INSERT INTO access_tokens
-    (digest, kind, account_id, app_id, installation_id, code_id, scopes, created_at, expires_at)
-  SELECT $3, 'install', $4, $5, $2, $6, $7, $1, $10
-  FROM (SELECT count(*) FROM revoked) AS settled
-  RETURNING id
-), refresh AS (
-  INSERT INTO refresh_tokens
-    (digest, account_id, app_id, installation_id, family, access_token_id, scopes,
-     created_at, expires_at)
-  SELECT $11::varchar, $4, $5, $2, $12, token.id, $7, $1, $13
-  FROM token, (SELECT count(*) FROM revoked_refresh) AS settled
-  WHERE $11::varchar IS NOT NULL
-  RETURNING id
-), audit AS (
-  INSERT INTO audit_events (at, event, actor, account_id, app_id, source_ip, detail)
-  SELECT $1, 'token.issued', $8, $4, $5, $9, json_strip_nulls(json_build_object(
-    'token_id', token.id, 'kind', 'install',
-    'refresh_token_id', (SELECT id FROM refresh),
-    'replaced_token_ids', (SELECT json_agg(id ORDER BY id) FROM revoked)))
-  FROM token
-)
-SELECT (SELECT id FROM token), (SELECT coalesce(json_agg(digest), '[]')::text FROM revoked)""",
-    (
-        "now",
-        "installation_id",
-        "token_digest",
-        "account_id",
-        "app_id",
-        "code_id",
-        "scopes",
-        "actor",
-        "source_ip",
-        "expires_at",
-        "refresh_digest",
-        "family",
-        "refresh_expires_at",
-    ),
-)
-
-Script = Generator[tuple[Statement, dict[str, Any]], list[Row], RedemptionResult]
-
-
-def _grant(row: Row, app_id: int) -> CodeGrant:
-    """A :class:`CodeGrant` from a row of :data:`CONSUME` or (with ``consumed_at``)
-    :data:`CONSUMED_CODE`."""
-    code_id, account_id, installation_id, redirect_uri, scopes = row[:5]
-    expires_at, uninstalled, challenge, created_at = row[5:9]
-    expires = timestamp(expires_at)
-    assert expires is not None
-    bound = (code_id, app_id, account_id, installation_id, redirect_uri, scopes, expires)
-    return CodeGrant(
-        *bound,
-        installed=not uninstalled,
-        code_challenge=challenge,
-        issued_at=timestamp(created_at),
-        consumed_at=timestamp(row[9]) if len(row) > 9 else None,
-    )
-
-
-def redeem_script(attempt: CodeRedemption, actor: Actor, dialect: str) -> Script:
-    """The statements of one redemption (the contract is
-    :meth:`zentail.oauth.stores.AsyncGrantStore.redeem`). Yields each statement, receives its
-    rows; returns the result, with the replaced tokens' digests in ``replaced``. A redemption
-    that issues a token is, with BEGIN and COMMIT, four statements on PostgreSQL and seven
-    (eight with a refresh token, in-process) on SQLite."""
-    key = {"code_digest": attempt.code_digest, "app_id": attempt.app_id}
-    rows = yield CONSUME, {**key, "now": attempt.now}
-    if not rows:
-        rows = yield CONSUMED_CODE, key
-        if not rows:
-            return RedemptionResult(stores.UNKNOWN)
-        return RedemptionResult(stores.REPLAYED, _grant(rows[0], attempt.app_id))
-    grant = _grant(rows[0], attempt.app_id)
-    if grant.expires_at <= attempt.now:
-        return RedemptionResult(stores.EXPIRED, grant)
-    if not grant.installed:
-        return RedemptionResult(stores.UNINSTALLED, grant)
-    if attempt.redirect_uri != grant.redirect_uri:
-        return RedemptionResult(stores.REDIRECT_MISMATCH, grant)
-    if not pkce.verifies(attempt.code_verifier, grant.code_challenge):
-        return RedemptionResult(stores.VERIFIER_MISMATCH, grant)
-    issue = _issue_params(attempt, grant)
-    if dialect == "postgresql":
-        (token_id, digests), *_ = yield (
-            ISSUE_POSTGRESQL,
-            {**issue, "actor": actor.label, "source_ip": actor.source_ip},
-        )
-        return RedemptionResult(stores.REDEEMED, grant, token_id, tuple(json.loads(digests)))
-    live = {"installation_id": grant.installation_id, "now": attempt.now}
-    replaced = yield REVOKE_LIVE, live
-    yield REVOKE_LIVE_REFRESH, live
-    (token_id,), *_ = yield INSERT_TOKEN, issue
-    detail: dict[str, Any] = {"token_id": token_id, "kind": "install"}
-    if attempt.refresh is not None:
-        (detail["refresh_token_id"],), *_ = yield INSERT_REFRESH, {**issue, "token_id": token_id}
-    if replaced:
-        detail["replaced_token_ids"] = [row[0] for row in replaced]
-    yield (
-        INSERT_AUDIT,
-        {
-            "now": attempt.now,
-            "actor": actor.label,
-            "account_id": grant.account_id,
-            "app_id": grant.app_id,
-            "source_ip": actor.source_ip,
-            "detail": json.dumps(detail),
-        },
-    )
-    return RedemptionResult(stores.REDEEMED, grant, token_id, tuple(row[1] for row in replaced))
-
-
-def _issue_params(attempt: CodeRedemption, grant: CodeGrant) -> dict[str, Any]:
-    """The parameters of the issuing statements, for a grant redeemed by ``attempt``."""
-    refresh = attempt.refresh
-    return {
-        "now": attempt.now,
-        "installation_id": grant.installation_id,
-        "token_digest": attempt.token_digest,
-        "account_id": grant.account_id,
-        "app_id": grant.app_id,
-        "code_id": grant.code_id,
-        "scopes": grant.scopes,
-        "expires_at": attempt.token_expires_at,
-        "refresh_digest": refresh.digest if refresh else None,
-        "family": refresh.family if refresh else None,
-        "refresh_expires_at": refresh.expires_at if refresh else None,
-    }
-
-
-def run_sqlite(tx: SqliteTransaction, script: Script) -> RedemptionResult:
-    try:
-        statement, params = next(script)
-        while True:
-            statement, params = script.send(tx.execute(statement, params))
-    except StopIteration as stop:
-        result: RedemptionResult = stop.value
-        return result
-
-
-async def run_postgres(tx: Any, script: Script) -> RedemptionResult:
-    try:
-        statement, params = next(script)
-        while True:
-            statement, params = script.send(await tx.execute(statement, params))
-    except StopIteration as stop:
-        result: RedemptionResult = stop.value
-        return result
 
 
 class GrantStore:
@@ -378,9 +109,8 @@ class GrantStore:
         gateway = self.platform.gateway
         result: RedemptionResult
         if gateway.dialect == "sqlite":
-            result = await gateway.write(  # type: ignore[union-attr]
-                lambda tx: run_sqlite(tx, redeem_script(attempt, self.actor, "sqlite"))
-            )
+            unit = sqlite_redemption.Redemption(attempt, self.actor)
+            result = await gateway.write(unit)  # type: ignore[union-attr]
         else:
             result = await self._redeem_postgres(attempt)
         if result.replaced:
@@ -396,7 +126,9 @@ class GrantStore:
         for attempt_number in range(5):
             try:
                 result: RedemptionResult = await gateway.transaction(  # type: ignore[union-attr]
-                    lambda tx: run_postgres(tx, redeem_script(attempt, self.actor, "postgresql"))
+                    lambda tx: redemption.run_postgres(
+                        tx, redemption.redeem_script(attempt, self.actor)
+                    )
                 )
                 return result
             except asyncpg.UniqueViolationError:

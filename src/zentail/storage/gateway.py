@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -97,6 +98,15 @@ class SqliteWork(Protocol):
     def __call__(self, tx: SqliteTransaction) -> Any: ...
 
 
+class SqliteBatchable(SqliteWork, Protocol):
+    """A unit that can also run beside others of its kind: ``batch(tx, units)`` returns the
+    results ``[unit(tx) for unit in units]`` would have, in fewer statements. Consecutive
+    queued units with the same ``batch`` are handed to it together."""
+
+    @staticmethod
+    def batch(tx: SqliteTransaction, units: Sequence[Any]) -> list[Any]: ...
+
+
 class SqliteTransaction:
     """What a write unit on SQLite may do: execute prebuilt statements."""
 
@@ -127,7 +137,9 @@ def _param(statement: Statement, params: Mapping[str, Any], name: str) -> Any:
 
 
 def _connect_sqlite(path: str) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    connection = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=30, cached_statements=512
+    )
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA foreign_keys=ON")
@@ -148,7 +160,7 @@ def _run_together(
     """Every unit in one transaction, in order; ``None`` (all rolled back) if one raised."""
     tx.execute_raw("BEGIN IMMEDIATE")
     try:
-        outcomes = [(True, work(tx)) for work in works]
+        outcomes = [(True, result) for result in _results(tx, works)]
         tx.execute_raw("COMMIT")
     except BaseException as error:
         _rollback(connection)
@@ -156,6 +168,16 @@ def _run_together(
             return None
         raise
     return outcomes
+
+
+def _results(tx: SqliteTransaction, works: list[SqliteWork]) -> list[Any]:
+    """Each unit's result, in order: a run of consecutive units that share a ``batch``
+    function (see :class:`SqliteBatchable`) goes to it at once, any other unit alone."""
+    results: list[Any] = []
+    for batch, run in itertools.groupby(works, key=lambda work: getattr(work, "batch", None)):
+        units = list(run)
+        results.extend(batch(tx, units) if batch is not None else [unit(tx) for unit in units])
+    return results
 
 
 def _run_alone(

@@ -1,4 +1,4 @@
-"""zentail.domain.grant_store.redeem_script, driven without a database: the PKCE check adds
+"""zentail.domain.redemption.redeem_script, driven without a database: the PKCE check adds
 no statement (BEGIN, CONSUME, ISSUE, COMMIT on PostgreSQL) and runs only after the code is
 consumed, so a refused verifier burns the code (docs/decisions/0063)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from zentail.domain import grant_store
+from zentail.domain import redemption
 from zentail.domain.actors import Actor
 from zentail.oauth import stores
 from zentail.oauth.pkce import s256
@@ -27,11 +27,11 @@ def consumed_row(challenge: str | None) -> Row:
 def run(challenge: str | None, verifier: str | None) -> tuple[list[Statement], str]:
     """Drive the PostgreSQL script; return the statements it ran and its outcome."""
     attempt = CodeRedemption("code-digest", 2, REDIRECT_URI, "token-digest", NOW, verifier)
-    script = grant_store.redeem_script(attempt, Actor(label="test"), "postgresql")
+    script = redemption.redeem_script(attempt, Actor(label="test"))
     ran: list[Statement] = []
     answers = [
-        (grant_store.CONSUME, [consumed_row(challenge)]),
-        (grant_store.ISSUE_POSTGRESQL, [(11, "[]")]),
+        (redemption.CONSUME, [consumed_row(challenge)]),
+        (redemption.ISSUE_POSTGRESQL, [(11, "[]")]),
     ]
     try:
         statement, _ = next(script)
@@ -45,24 +45,24 @@ def run(challenge: str | None, verifier: str | None) -> tuple[list[Statement], s
 
 def test_a_verified_pkce_code_is_consume_then_issue() -> None:
     ran, outcome = run(s256(VERIFIER), VERIFIER)
-    assert (ran, outcome) == ([grant_store.CONSUME, grant_store.ISSUE_POSTGRESQL], "redeemed")
+    assert (ran, outcome) == ([redemption.CONSUME, redemption.ISSUE_POSTGRESQL], "redeemed")
 
 
 def test_an_install_button_code_without_verifier_is_consume_then_issue() -> None:
     ran, outcome = run(None, None)
-    assert (ran, outcome) == ([grant_store.CONSUME, grant_store.ISSUE_POSTGRESQL], "redeemed")
+    assert (ran, outcome) == ([redemption.CONSUME, redemption.ISSUE_POSTGRESQL], "redeemed")
 
 
 def test_a_wrong_verifier_consumes_the_code_and_issues_nothing() -> None:
-    assert run(s256(VERIFIER), "b" * 43) == ([grant_store.CONSUME], stores.VERIFIER_MISMATCH)
+    assert run(s256(VERIFIER), "b" * 43) == ([redemption.CONSUME], stores.VERIFIER_MISMATCH)
 
 
 def test_a_missing_verifier_consumes_the_code_and_issues_nothing() -> None:
-    assert run(s256(VERIFIER), None) == ([grant_store.CONSUME], stores.VERIFIER_MISMATCH)
+    assert run(s256(VERIFIER), None) == ([redemption.CONSUME], stores.VERIFIER_MISMATCH)
 
 
 def test_a_verifier_for_a_code_without_challenge_consumes_it_and_issues_nothing() -> None:
-    assert run(None, VERIFIER) == ([grant_store.CONSUME], stores.VERIFIER_MISMATCH)
+    assert run(None, VERIFIER) == ([redemption.CONSUME], stores.VERIFIER_MISMATCH)
 
 
 def test_an_opted_in_redemption_stores_its_refresh_token_in_the_same_issue_statement() -> None:
@@ -70,11 +70,11 @@ def test_an_opted_in_redemption_stores_its_refresh_token_in_the_same_issue_state
     attempt = CodeRedemption(
         "code-digest", 2, REDIRECT_URI, "token-digest", NOW, None, NOW, refresh
     )
-    script = grant_store.redeem_script(attempt, Actor(label="test"), "postgresql")
+    script = redemption.redeem_script(attempt, Actor(label="test"))
     statement, _ = next(script)
-    assert statement is grant_store.CONSUME
+    assert statement is redemption.CONSUME
     statement, params = script.send([consumed_row(None)])
-    assert statement is grant_store.ISSUE_POSTGRESQL
+    assert statement is redemption.ISSUE_POSTGRESQL
     assert (params["refresh_digest"], params["family"], params["expires_at"]) == (
         "refresh-digest",
         "family",
