@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -67,6 +68,8 @@ from zentail.storage.models import (  # noqa: E402
 
 UNCACHED = "ZENTAIL_RESPONSE_CACHE_BYTES"
 UNCACHED_LABEL = "(bodies not cached)"
+CONCURRENCY = 32  # exchanges at once when counting statements as under load (as wrk -c32)
+CONCURRENT_EXCHANGES = f"POST /v1/token, {CONCURRENCY} at once (counted in-process)"
 SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789abcdef"  # noqa: S105
 REDIRECT_URI = "https://partner.example/oauth_callback"
 
@@ -253,10 +256,17 @@ def worker_rss_mb(parent: subprocess.Popen[bytes]) -> float:
 
 
 async def count_per_request(
-    settings: Settings, token: str, order_number: int, basic: str, codes: list[str]
+    settings: Settings,
+    token: str,
+    order_number: int,
+    basic: str,
+    codes: list[str],
+    concurrent_codes: Sequence[str] = (),
 ) -> dict[str, tuple[float, float]]:
     """SQL statements and Redis round trips (as the gateway and the limiter send them) per
-    request, warm, in this process through the ASGI app."""
+    request, warm, in this process through the ASGI app. Exchanges are counted one at a time
+    (``codes``), and, as under load, ``CONCURRENCY`` at a time (``concurrent_codes``), when
+    the SQLite writer commits the redemptions queued together as one batch."""
     app = create_app(settings)
     platform: Platform = app.state.platform
     counter = platform.gateway.counter
@@ -274,9 +284,9 @@ async def count_per_request(
             for _ in range(50):
                 await client.request(method, url, headers={"AUTHORIZATION": token})
             results[name] = ((counter.count - sql) / 50, (platform.limiter.round_trips - red) / 50)
-        sql, red = counter.count, platform.limiter.round_trips
-        for code in codes:
-            await client.post(
+
+        async def exchange(code: str) -> None:
+            response = await client.post(
                 "/v1/token",
                 headers={"Authorization": f"Basic {basic}"},
                 data={
@@ -285,8 +295,21 @@ async def count_per_request(
                     "redirect_uri": REDIRECT_URI,
                 },
             )
+            response.raise_for_status()
+
+        sql, red = counter.count, platform.limiter.round_trips
+        for code in codes:
+            await exchange(code)
         if n := len(codes):
             results["POST /v1/token"] = (
+                (counter.count - sql) / n,
+                (platform.limiter.round_trips - red) / n,
+            )
+        sql, red = counter.count, platform.limiter.round_trips
+        for start in range(0, len(concurrent_codes), CONCURRENCY):
+            await asyncio.gather(*map(exchange, concurrent_codes[start : start + CONCURRENCY]))
+        if n := len(concurrent_codes):
+            results[CONCURRENT_EXCHANGES] = (
                 (counter.count - sql) / n,
                 (platform.limiter.round_trips - red) / n,
             )
@@ -368,7 +391,7 @@ def main() -> None:
         platform, args.tokens, args.codes, args.installations
     )
     platform.close()
-    counting_codes, codes = codes[-200:], codes[:-200]
+    counting_codes, concurrent_codes, codes = codes[-200:], codes[-520:-200], codes[:-520]
     codes_file = workdir / "codes.txt"
     codes_file.write_text("\n".join(codes) + "\n")
 
@@ -451,7 +474,9 @@ def main() -> None:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
-    counts = asyncio.run(count_per_request(settings, token, order_number, basic, counting_codes))
+    counts = asyncio.run(
+        count_per_request(settings, token, order_number, basic, counting_codes, concurrent_codes)
+    )
     if args.uncached and args.reads:
         off = settings.model_copy(update={"response_cache_bytes": 0})
         uncached = asyncio.run(count_per_request(off, token, order_number, basic, []))
@@ -487,6 +512,10 @@ def main() -> None:
             f"| {name} | {rps:,.0f} | {x_bare:.2f} | {x_lookup:.2f} | {result['p50']} | "
             f"{result['p90']} | {result['p99']} | {result['errors']} | {counted} | {listed} |"
         )
+    if CONCURRENT_EXCHANGES in counts:  # counted only: a row of its own, nothing timed
+        sql, red = counts[CONCURRENT_EXCHANGES]
+        untimed = " | ".join(["—"] * 7)
+        lines.append(f"| {CONCURRENT_EXCHANGES} | {untimed} | {sql:.2f} | {red:.2f} | — |")
     report = "\n".join(lines) + "\n"
     print(report)
     results = HERE / "results"
