@@ -125,15 +125,12 @@ class GrantStore:
         gateway = self.platform.gateway
         for attempt_number in range(5):
             try:
-                result: RedemptionResult = await gateway.transaction(  # type: ignore[union-attr]
-                    lambda tx: redemption.run_postgres(
-                        tx, redemption.redeem_script(attempt, self.actor)
-                    )
-                )
-                return result
+                script = redemption.redeem_script(attempt, self.actor)
+                return await redemption.run_postgres(gateway.fetch_all, script)
             except asyncpg.UniqueViolationError:
                 # Another exchange for the same installation committed its token between our
-                # revocation of the live one and our insert: run again, replacing it.
+                # revocation of the live one and our insert, so the whole statement (the
+                # code's consumption too) was rolled back: run again, replacing it.
                 if attempt_number == 4:
                     raise
         raise AssertionError("unreachable")

@@ -24,7 +24,7 @@ import datetime as dt
 import itertools
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -403,13 +403,6 @@ class PostgresGateway:
         rows = await self.fetch_all(statement, params)
         return rows[0] if rows else None
 
-    async def transaction(self, work: Callable[[PostgresTransaction], Awaitable[T]]) -> T:
-        """Run ``work`` in one transaction (READ COMMITTED)."""
-        async with self._connection() as connection:
-            self.counter.count += 2  # BEGIN, COMMIT
-            async with connection.transaction():
-                return await work(PostgresTransaction(connection, self.counter))
-
     async def aclose(self) -> None:
         """Close the running loop's pool (a server's shutdown, a test client's exit)."""
         pool = self._pools.pop(asyncio.get_running_loop(), None)
@@ -430,18 +423,6 @@ class PostgresGateway:
 
 def _ignore(_delta: int) -> None:
     pass
-
-
-class PostgresTransaction:
-    def __init__(self, connection: Any, counter: StatementCounter) -> None:
-        self._connection = connection
-        self._counter = counter
-
-    async def execute(self, statement: Statement, params: Mapping[str, Any]) -> list[Row]:
-        self._counter.count += 1
-        values = [_param(statement, params, n) for n in statement.postgresql_params]
-        records = await self._connection.fetch(statement.postgresql, *values)
-        return [tuple(record) for record in records]
 
 
 Gateway = SqliteGateway | PostgresGateway
