@@ -17,7 +17,7 @@ after another, in queue order:
 
 The statements are SQLite's own (``UPDATE … FROM``, multi-row ``VALUES``, ``RETURNING``), built
 once per batch size; PostgreSQL redeems with one writable-CTE statement instead
-(:data:`zentail.domain.redemption.ISSUE_POSTGRESQL`).
+(:data:`zentail.domain.redemption.REDEEM_POSTGRESQL`).
 """
 
 from __future__ import annotations
