@@ -145,13 +145,14 @@ def test_production_accepts_a_public_address() -> None:
     assert webhooks.validate_url("https://93.184.215.14/in", production=True)
 
 
-def _make_due(platform: Platform, app: TestApp) -> None:
-    past = utcnow() - dt.timedelta(seconds=1)
+def _make_due(platform: Platform, app: TestApp, at: dt.datetime | None = None) -> None:
+    """Make the app's deliveries due at ``at`` (a second ago by default)."""
+    due = at or utcnow() - dt.timedelta(seconds=1)
     with platform.db.session(write=True) as session:
         session.execute(
             update(WebhookDelivery)
             .where(WebhookDelivery.app_id == app.id)
-            .values(next_attempt_at=past)
+            .values(next_attempt_at=due)
         )
 
 
@@ -159,13 +160,16 @@ def test_fifty_concurrent_claimers_claim_a_delivery_once(platform: Platform, wor
     app, account = world.app(), world.account()
     set_webhook(platform, app)
     world.install(app, account)
-    _make_due(platform, app)
+    # Due an hour from now, and claimed as of then: a server sharing this database (the
+    # session's live server) delivers what is due now, and must not take it first.
+    later = utcnow() + dt.timedelta(hours=1)
+    _make_due(platform, app, at=later - dt.timedelta(seconds=1))
     (delivery,) = deliveries(platform, app)
 
     def claim(_: int) -> list[int]:
         with platform.db.session(write=True) as session:
             claimed = webhooks.claim_due(
-                session, platform.keyring, now=utcnow(), lease_seconds=60, limit=1000
+                session, platform.keyring, now=later, lease_seconds=60, limit=1000
             )
         return [c.id for c in claimed if c.id == delivery.id]
 

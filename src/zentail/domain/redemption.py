@@ -185,34 +185,35 @@ def redeem_params(attempt: CodeRedemption, actor: Actor) -> dict[str, Any]:
         verifier_s256 = None
     else:
         verifier_s256 = pkce.s256(verifier) if pkce.is_verifier(verifier) else UNMATCHABLE
-    refresh = attempt.refresh
     return {
-        "now": attempt.now,
+        **_new_tokens(attempt),
         "code_digest": attempt.code_digest,
         "app_id": attempt.app_id,
         "redirect_uri": attempt.redirect_uri,
         "verifier_s256": verifier_s256,
-        "token_digest": attempt.token_digest,
         "actor": actor.label,
         "source_ip": actor.source_ip,
-        "expires_at": attempt.token_expires_at,
-        "refresh_digest": refresh.digest if refresh else None,
-        "family": refresh.family if refresh else None,
-        "refresh_expires_at": refresh.expires_at if refresh else None,
     }
 
 
 def issue_params(attempt: CodeRedemption, grant: CodeGrant) -> dict[str, Any]:
-    """The parameters of the issuing statements, for a grant redeemed by ``attempt``."""
-    refresh = attempt.refresh
+    """The parameters of SQLite's issuing statements, for a grant redeemed by ``attempt``."""
     return {
-        "now": attempt.now,
+        **_new_tokens(attempt),
         "installation_id": grant.installation_id,
-        "token_digest": attempt.token_digest,
         "account_id": grant.account_id,
         "app_id": grant.app_id,
         "code_id": grant.code_id,
         "scopes": grant.scopes,
+    }
+
+
+def _new_tokens(attempt: CodeRedemption) -> dict[str, Any]:
+    """The new token (and refresh token, for an app that opted in) ``attempt`` would store."""
+    refresh = attempt.refresh
+    return {
+        "now": attempt.now,
+        "token_digest": attempt.token_digest,
         "expires_at": attempt.token_expires_at,
         "refresh_digest": refresh.digest if refresh else None,
         "family": refresh.family if refresh else None,
