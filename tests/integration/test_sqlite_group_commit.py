@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,25 @@ def test_a_database_that_cannot_be_opened_fails_each_write_and_never_hangs(
         asyncio.run(scenario())
     finally:
         gateway.close()
+
+
+def test_the_wal_is_copied_into_the_database_file_by_the_gateway_outside_the_write_lock(
+    gateway: SqliteGateway,
+) -> None:
+    """Far fewer frames than SQLite's automatic checkpoint waits for (1,000 pages), and the
+    cross-process write lock held by someone else meanwhile: only the gateway's own
+    checkpointer, which never takes that lock, moves the rows into the database file."""
+    before = Path(gateway.path).stat().st_size
+
+    async def scenario() -> None:
+        rows = (insert(f"unit-{n:04}-{'x' * 200}") for n in range(300))
+        await asyncio.gather(*map(gateway.write, rows))
+
+    asyncio.run(scenario())
+    with sqlite_write_lock(gateway.path):
+        deadline = time.monotonic() + 5
+        while Path(gateway.path).stat().st_size == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        grown = Path(gateway.path).stat().st_size
+    assert grown > before
+    assert len(names(gateway.path)) == 300

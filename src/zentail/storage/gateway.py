@@ -218,6 +218,7 @@ class SqliteGateway:
         self._queue: list[tuple[SqliteWork, asyncio.Future[Any], asyncio.AbstractEventLoop]] = []
         self._queue_lock = threading.Lock()
         self._draining = False  # a drain is queued or running on the writer thread
+        self._checkpointer: Checkpointer | None = None
 
     def _reader(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._readers, "connection", None)
@@ -282,6 +283,9 @@ class SqliteGateway:
         if self._write_connection is None:
             connection = _connect_sqlite(self.path)
             connection.execute("PRAGMA busy_timeout=30000")
+            # Checkpoints run on a thread of their own, never inside the write lock.
+            connection.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = Checkpointer(self.path)
             self._write_connection = connection
         return self._write_connection
 
@@ -308,8 +312,42 @@ class SqliteGateway:
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         if self._write_connection is not None:
             self._write_connection.close()
+
+
+CHECKPOINT_SECONDS = 0.25
+
+
+class Checkpointer:
+    """Copies the WAL back into the database file every :data:`CHECKPOINT_SECONDS`, on a
+    thread and connection of its own (a ``PASSIVE`` checkpoint: it waits for no reader or
+    writer). SQLite's automatic checkpoint ran inside the committing transaction's ``COMMIT``,
+    so inside the cross-process write lock that every other writer waits for
+    (docs/decisions/0072)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="zentail-sqlite-checkpointer", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self) -> None:
+        connection = _connect_sqlite(self._path)
+        try:
+            while not self._stopped.wait(CHECKPOINT_SECONDS):
+                with contextlib.suppress(sqlite3.Error):  # busy, or the file gone: next time
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
 
 
 PG_UNAVAILABLE: tuple[type[BaseException], ...] = (OSError, asyncio.TimeoutError)
