@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.support import World, exchange
+from tests.support import World, exchange, exchange_body
 
 
 def test_exchange_returns_exactly_access_token_and_bearer_type(
@@ -122,3 +122,21 @@ def test_new_exchange_for_an_installation_revokes_its_previous_token(
     second = exchange(client, app, world.code(app, account)).json()["access_token"]
     assert client.get("/v1/salesOrder", headers={"Authorization": first}).status_code == 401
     assert client.get("/v1/salesOrder", headers={"Authorization": second}).status_code == 200
+
+
+def test_a_nul_in_the_redirect_uri_is_a_mismatch_not_a_database_error(
+    client: TestClient, world: World
+) -> None:
+    """PostgreSQL refuses a NUL in text; the redemption must still answer as for any other
+    redirect URI than the registered one: invalid_grant, the code burned."""
+    app, account = world.app(), world.account()
+    code = world.code(app, account)
+    response = client.post(
+        "/v1/token",
+        data=exchange_body(code, app.redirect_uri + "\x00"),
+        headers={"Authorization": app.basic},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert "redirect_uri" in response.json()["error_description"]
+    assert exchange(client, app, code).status_code == 400

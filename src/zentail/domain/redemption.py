@@ -185,11 +185,14 @@ def redeem_params(attempt: CodeRedemption, actor: Actor) -> dict[str, Any]:
         verifier_s256 = None
     else:
         verifier_s256 = pkce.s256(verifier) if pkce.is_verifier(verifier) else UNMATCHABLE
+    # PostgreSQL's text holds no NUL, so neither does a registered redirect URI: such a one
+    # is sent as NULL, which equals nothing, and the code is refused as any other mismatch.
+    redirect_uri = None if "\x00" in attempt.redirect_uri else attempt.redirect_uri
     return {
         **_new_tokens(attempt),
         "code_digest": attempt.code_digest,
         "app_id": attempt.app_id,
-        "redirect_uri": attempt.redirect_uri,
+        "redirect_uri": redirect_uri,
         "verifier_s256": verifier_s256,
         "actor": actor.label,
         "source_ip": actor.source_ip,

@@ -72,9 +72,9 @@ OFFERED = ("installation_id", "now")
 
 @functools.cache
 def consume(count: int) -> Statement:
-    """Consume the unconsumed codes among ``count`` (digest, app, now); each consumed one's
-    row as :data:`zentail.domain.redemption.CONSUME` returns it, after its digest and app,
-    with whether its installation has live refresh tokens at the end."""
+    """Consume the unconsumed codes among ``count`` (digest, app, now); for each consumed one,
+    its digest and app, the grant as :func:`zentail.domain.redemption.code_grant` reads it,
+    and whether its installation has live refresh tokens."""
     return _rows(
         "WITH batch(digest, app_id, now) AS (VALUES ",
         "(?, ?, ?)",
@@ -282,9 +282,8 @@ def _issue(tx: SqliteTransaction, wave: list[_Issue], refresh_live: set[int]) ->
         by_installation[installation_id].token_id = token_id
     opted_in = [issue for issue in wave if issue.unit.attempt.refresh is not None]
     if opted_in:
-        rows = [
-            [{**i.params, "token_id": i.token_id}[name] for name in REFRESH_NAMES] for i in opted_in
-        ]
+        params = [{**issue.params, "token_id": issue.token_id} for issue in opted_in]
+        rows = [[p[name] for name in REFRESH_NAMES] for p in params]
         for refresh_id, installation_id in tx.execute(
             insert_refresh_tokens(len(opted_in)), _values(REFRESH_NAMES, rows)
         ):
