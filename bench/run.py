@@ -295,6 +295,55 @@ def settle(database_url: str) -> None:
     os.sync()
 
 
+def start_redis(port: int) -> tuple[subprocess.Popen[bytes], str]:
+    """A Redis server of the bench's own, keeping nothing on disk, and its URL."""
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    return server, f"redis://127.0.0.1:{port}/0"
+
+
+def bench_settings(database_url: str, redis_url: str) -> tuple[Settings, dict[str, str]]:
+    """zentail's production settings on ``database_url``, with rate limits raised so that the
+    limiter is exercised but never refuses; and the environment of a ``zentail serve`` with
+    them."""
+    settings = Settings(
+        env="production",
+        database_url=database_url,
+        secret_key=SECRET_KEY,
+        issuer="https://zentail.bench.example",
+        redis_url=redis_url,
+        redis_prefix="bench:",
+        api_rate_per_second=1_000_000,
+        api_rate_burst=1_000_000,
+        client_auth_max_failures=1_000_000,
+    )
+    env = {
+        **os.environ,
+        **settings_env(settings),
+        "ZENTAIL_ENV": "production",
+        "ZENTAIL_ISSUER": settings.issuer,
+        "ZENTAIL_API_RATE_PER_SECOND": "1000000",
+        "ZENTAIL_API_RATE_BURST": "1000000",
+        "ZENTAIL_CLIENT_AUTH_MAX_FAILURES": "1000000",
+    }
+    return settings, env
+
+
+def prepare(
+    settings: Settings, tokens: int, args: argparse.Namespace
+) -> tuple[str, int, str, list[str]]:
+    """Migrate, seed (:func:`seed_bench`, ``args.codes`` codes over ``args.installations``)
+    and settle the database of ``settings``."""
+    upgrade(settings.database_url)
+    platform = Platform(settings)
+    seeded = seed_bench(platform, tokens, args.codes, args.installations)
+    platform.close()
+    settle(settings.database_url)
+    return seeded
+
+
 def start(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -426,39 +475,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="zentail-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     is_sqlite = database_url.startswith("sqlite")
-    redis_port = args.port + 5
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    redis_server = subprocess.Popen(
-        ["redis-server", "--port", str(redis_port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    settings = Settings(
-        env="production",
-        database_url=database_url,
-        secret_key=SECRET_KEY,
-        issuer="https://zentail.bench.example",
-        redis_url=redis_url,
-        redis_prefix="bench:",
-        api_rate_per_second=1_000_000,
-        api_rate_burst=1_000_000,
-        client_auth_max_failures=1_000_000,
-    )
-    env = {
-        **os.environ,
-        **settings_env(settings),
-        "ZENTAIL_ENV": "production",
-        "ZENTAIL_ISSUER": settings.issuer,
-        "ZENTAIL_API_RATE_PER_SECOND": "1000000",
-        "ZENTAIL_API_RATE_BURST": "1000000",
-        "ZENTAIL_CLIENT_AUTH_MAX_FAILURES": "1000000",
-    }
-    upgrade(database_url)
-    platform = Platform(settings)
-    token, order_number, basic, codes = seed_bench(
-        platform, args.tokens, args.codes, args.installations
-    )
-    platform.close()
-    settle(database_url)
+    redis_server, redis_url = start_redis(args.port + 5)
+    settings, env = bench_settings(database_url, redis_url)
+    token, order_number, basic, codes = prepare(settings, args.tokens, args)
     counting_codes, concurrent_codes, codes = codes[-200:], codes[-520:-200], codes[:-520]
 
     python = sys.executable
