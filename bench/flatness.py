@@ -10,7 +10,8 @@ machine's drift (which moves a p99 by a quarter from one minute to the next on t
 falls on both alike. Reports, per endpoint, each server's median requests/s and p99, and the
 median over the rounds of p99 with many tokens / p99 with few (the issue's bar: at most 1.2),
 with every round's ratio. The reads are measured again with the cache of rendered bodies off
-(``--no-uncached`` skips them). Appends the table to ``bench/results/flatness.md``.
+(``--no-uncached`` skips them), before the exchanges, which leave the two databases unlike.
+Appends the table to ``bench/results/flatness.md``.
 
 With ``--database-url postgresql://…/NAME`` the two databases are ``NAME_low`` and
 ``NAME_high`` on that server, dropped and created anew.
@@ -188,6 +189,17 @@ def main() -> None:
             side.serve(command, workdir)
         for name, measure in low.reads(args).items():
             results[name] = side_by_side(measure, high.reads(args)[name], args)
+        if args.uncached:
+            # Before the exchanges, which leave the two databases unlike (a replaced token per
+            # exchange, and their dead rows).
+            for side in sides:
+                side.serve(command, workdir, cached=False)
+            for name, measure in low.reads(args).items():
+                results[f"{name} {UNCACHED_LABEL}"] = side_by_side(
+                    measure, high.reads(args)[name], args
+                )
+            for side in sides:
+                side.serve(command, workdir)
         low_codes, high_codes = workdir / "low-codes", workdir / "high-codes"
         low_codes.mkdir()
         high_codes.mkdir()
@@ -196,13 +208,6 @@ def main() -> None:
             exchanges(high.base, high.codes, high_codes, high.basic, args),
             args,
         )
-        if args.uncached:
-            for side in sides:
-                side.serve(command, workdir, cached=False)
-            for name, measure in low.reads(args).items():
-                results[f"{name} {UNCACHED_LABEL}"] = side_by_side(
-                    measure, high.reads(args)[name], args
-                )
     finally:
         for side in sides:
             side.stop()
