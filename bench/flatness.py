@@ -42,6 +42,7 @@ from bench.run import (  # noqa: E402
     exchanges,
     latency_ms,
     prepare,
+    read_paths,
     start,
     start_redis,
     wait_ready,
@@ -54,10 +55,9 @@ Measure = Callable[[int], dict[str, str]]
 
 @dataclass
 class Side:
-    """One of the two servers: its database seeded with ``tokens`` active tokens."""
+    """One of the two servers, on its seeded database: what :func:`bench.run.prepare`
+    returned for it."""
 
-    name: str
-    tokens: int
     port: int
     env: dict[str, str]
     token: str
@@ -83,11 +83,7 @@ class Side:
             self.server = None
 
     def reads(self, args: argparse.Namespace) -> dict[str, Measure]:
-        urls = {
-            "GET /v1/warehouses": "/v1/warehouses",
-            "GET /v1/salesOrder/{orderNumber}": f"/v1/salesOrder/{self.order_number}",
-            "GET /v1/salesOrder?pageLength=25": "/v1/salesOrder?pageLength=25",
-        }
+        """Each read of :func:`bench.run.read_paths` as a measure of one round."""
         auth = ("-H", f"AUTHORIZATION: {self.token}")
 
         def read(path: str) -> Measure:
@@ -95,7 +91,7 @@ class Side:
                 self.base + path, args, *auth, warm=number == 0, duration=args.round_duration
             )
 
-        return {name: read(path) for name, path in urls.items()}
+        return {name: read(path) for name, path in read_paths(self.order_number).items()}
 
 
 def databases(url: str | None, workdir: Path) -> tuple[str, str]:
@@ -173,31 +169,27 @@ def main() -> None:
     urls = databases(args.database_url, workdir)
     redis_servers = []
     sides = []
-    for number, (name, tokens, url) in enumerate(
-        (("low", args.low, urls[0]), ("high", args.high, urls[1]))
-    ):
+    for number, (tokens, url) in enumerate(((args.low, urls[0]), (args.high, urls[1]))):
         redis_server, redis_url = start_redis(args.port + 5 + number)
         redis_servers.append(redis_server)
         settings, env = bench_settings(url, redis_url)
-        seeded = prepare(settings, tokens, args)
-        sides.append(Side(name, tokens, args.port + number, env, *seeded))
+        sides.append(Side(args.port + number, env, *prepare(settings, tokens, args)))
     low, high = sides
     command = [sys.executable, "-m", "zentail", "serve", "--workers", "2", "--no-migrate"]
     results: dict[str, dict[str, dict[str, object]]] = {}
     try:
         for side in sides:
             side.serve(command, workdir)
-        for name, measure in low.reads(args).items():
-            results[name] = side_by_side(measure, high.reads(args)[name], args)
+        low_reads, high_reads = low.reads(args), high.reads(args)
+        for name, measure in low_reads.items():
+            results[name] = side_by_side(measure, high_reads[name], args)
         if args.uncached:
             # Before the exchanges, which leave the two databases unlike (a replaced token per
             # exchange, and their dead rows).
             for side in sides:
                 side.serve(command, workdir, cached=False)
-            for name, measure in low.reads(args).items():
-                results[f"{name} {UNCACHED_LABEL}"] = side_by_side(
-                    measure, high.reads(args)[name], args
-                )
+            for name, measure in low_reads.items():
+                results[f"{name} {UNCACHED_LABEL}"] = side_by_side(measure, high_reads[name], args)
             for side in sides:
                 side.serve(command, workdir)
         low_codes, high_codes = workdir / "low-codes", workdir / "high-codes"

@@ -364,6 +364,15 @@ def worker_rss_mb(parent: subprocess.Popen[bytes]) -> float:
     return max(sizes, default=0.0)
 
 
+def read_paths(order_number: int) -> dict[str, str]:
+    """The measured reads: each one's name in the tables, and its path."""
+    return {
+        "GET /v1/warehouses": "/v1/warehouses",
+        "GET /v1/salesOrder/{orderNumber}": f"/v1/salesOrder/{order_number}",
+        "GET /v1/salesOrder?pageLength=25": "/v1/salesOrder?pageLength=25",
+    }
+
+
 async def count_per_request(
     settings: Settings,
     token: str,
@@ -381,17 +390,12 @@ async def count_per_request(
     counter = platform.gateway.counter
     transport = httpx.ASGITransport(app=app)
     results: dict[str, tuple[float, float]] = {}
-    requests = {
-        "GET /v1/warehouses": ("GET", "/v1/warehouses", None),
-        "GET /v1/salesOrder/{orderNumber}": ("GET", f"/v1/salesOrder/{order_number}", None),
-        "GET /v1/salesOrder?pageLength=25": ("GET", "/v1/salesOrder?pageLength=25", None),
-    }
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        for name, (method, url, _) in requests.items():
-            await client.request(method, url, headers={"AUTHORIZATION": token})  # warm
+        for name, path in read_paths(order_number).items():
+            await client.get(path, headers={"AUTHORIZATION": token})  # warm
             sql, red = counter.count, platform.limiter.round_trips
             for _ in range(50):
-                await client.request(method, url, headers={"AUTHORIZATION": token})
+                await client.get(path, headers={"AUTHORIZATION": token})
             results[name] = ((counter.count - sql) / 50, (platform.limiter.round_trips - red) / 50)
 
         async def exchange(code: str) -> None:
@@ -445,7 +449,8 @@ def main() -> None:
         "--rounds",
         type=int,
         default=3,
-        help="Rounds per read, each right after the references (the median is reported).",
+        help="Rounds per read and for the exchanges, each right after the references (each "
+        "figure reported is the median of the rounds').",
     )
     parser.add_argument(
         "--round-duration", type=int, default=5, help="Seconds of each round's runs."
@@ -511,11 +516,7 @@ def main() -> None:
         wait_ready(lookup_url)
         wait_ready(f"{base}/healthz")
         auth = ["-H", f"AUTHORIZATION: {token}"]
-        read_urls = {
-            "GET /v1/warehouses": f"{base}/v1/warehouses",
-            "GET /v1/salesOrder/{orderNumber}": f"{base}/v1/salesOrder/{order_number}",
-            "GET /v1/salesOrder?pageLength=25": f"{base}/v1/salesOrder?pageLength=25",
-        }
+        read_urls = {name: base + path for name, path in read_paths(order_number).items()}
         bare_url = f"http://127.0.0.1:{args.port + 1}/v1/bare"
         references = {"bare": (bare_url, ()), "lookup": (lookup_url, tuple(auth))}
 
